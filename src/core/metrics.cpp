@@ -1,0 +1,113 @@
+// Metric definitions (RMSE, MAE, precision/recall/NDCG/MAP at k, coverage) and evaluation.
+#include "core/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_set>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "core/recommender.hpp"
+
+namespace autorec {
+
+double rmse(const std::vector<double>& p, const std::vector<double>& a) {
+  if (p.empty()) return std::nan("");
+  double s = 0;
+  for (size_t k = 0; k < p.size(); ++k) s += (p[k] - a[k]) * (p[k] - a[k]);
+  return std::sqrt(s / static_cast<double>(p.size()));
+}
+
+double mae(const std::vector<double>& p, const std::vector<double>& a) {
+  if (p.empty()) return std::nan("");
+  double s = 0;
+  for (size_t k = 0; k < p.size(); ++k) s += std::fabs(p[k] - a[k]);
+  return s / static_cast<double>(p.size());
+}
+
+RankingScores rank_scores(const std::vector<int64_t>& rec, const std::vector<int64_t>& relevant,
+                          size_t k) {
+  RankingScores r;
+  if (relevant.empty() || k == 0) return r;
+  std::unordered_set<int64_t> rel(relevant.begin(), relevant.end());
+  double dcg = 0, idcg = 0, ap = 0;
+  size_t hits = 0;
+  for (size_t j = 0; j < std::min(k, rec.size()); ++j) {
+    if (rel.count(rec[j])) {
+      ++hits;
+      dcg += 1.0 / std::log2(static_cast<double>(j) + 2.0);
+      ap += static_cast<double>(hits) / static_cast<double>(j + 1);
+    }
+  }
+  for (size_t j = 0; j < std::min(k, rel.size()); ++j)
+    idcg += 1.0 / std::log2(static_cast<double>(j) + 2.0);
+  r.precision = static_cast<double>(hits) / static_cast<double>(k);
+  r.recall = static_cast<double>(hits) / static_cast<double>(rel.size());
+  r.ndcg = dcg / idcg;
+  r.average_precision = ap / static_cast<double>(std::min(k, rel.size()));
+  return r;
+}
+
+Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
+                    double threshold, const FitContext* ctx, int threads) {
+  Evaluation ev;
+  const size_t n = test.size();
+  if (n == 0)
+    throw Error(ErrorKind::DataError, "the test source has no ratings");
+  // Group the test ratings by user.
+  std::map<int64_t, std::vector<size_t>> by_user;
+  for (size_t r = 0; r < n; ++r) by_user[test.users[r]].push_back(r);
+  std::vector<const std::pair<const int64_t, std::vector<size_t>>*> users;
+  for (auto& e : by_user) users.push_back(&e);
+
+  std::vector<double> pred(n);
+  std::vector<RankingScores> scores(users.size());
+  std::vector<char> ranked(users.size(), 0);
+  std::vector<std::vector<int64_t>> lists(users.size());
+  ThreadPool pool(threads);
+  pool.run(
+      users.size(),
+      [&](size_t t, int) {
+        const int64_t user = users[t]->first;
+        std::vector<int64_t> relevant;
+        for (size_t r : users[t]->second) {
+          pred[r] = model.predict(user, test.items[r]);
+          if (test.ratings[r] >= threshold) relevant.push_back(test.items[r]);
+        }
+        if (relevant.empty() || k == 0) return;
+        for (const ScoredId& s : model.recommend(user, k, true, nullptr))
+          lists[t].push_back(s.id);
+        scores[t] = rank_scores(lists[t], relevant, k);
+        ranked[t] = 1;
+      },
+      ctx);
+
+  ev.n_ratings = n;
+  ev.n_users = users.size();
+  ev.rmse = rmse(pred, test.ratings);
+  ev.mae = mae(pred, test.ratings);
+  size_t m = 0;
+  std::unordered_set<int64_t> seen;
+  for (size_t t = 0; t < users.size(); ++t) {
+    if (!ranked[t]) continue;
+    ++m;
+    ev.precision_at_k += scores[t].precision;
+    ev.recall_at_k += scores[t].recall;
+    ev.ndcg_at_k += scores[t].ndcg;
+    ev.map_at_k += scores[t].average_precision;
+    seen.insert(lists[t].begin(), lists[t].end());
+  }
+  if (m) {
+    ev.precision_at_k /= static_cast<double>(m);
+    ev.recall_at_k /= static_cast<double>(m);
+    ev.ndcg_at_k /= static_cast<double>(m);
+    ev.map_at_k /= static_cast<double>(m);
+  }
+  ev.catalog_coverage = model.items().size()
+                            ? static_cast<double>(seen.size()) / model.items().size()
+                            : 0.0;
+  return ev;
+}
+
+}  // namespace autorec

@@ -1,0 +1,109 @@
+// The interface every model family implements, and what training may call back into.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ratings.hpp"
+
+namespace autorec {
+
+class Writer;
+class Reader;
+struct Biases;
+
+struct EpochStats {
+  int epoch = 0;
+  double train_rmse = std::numeric_limits<double>::quiet_NaN();
+  double validation_rmse = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0;  // wall time of this epoch
+};
+
+// Progress, cancellation and resources for one training run. Every callback is invoked on the
+// thread that called fit(), never on a worker.
+class FitContext {
+ public:
+  std::function<bool()> interrupt_check;                 // true when the caller wants to stop
+  std::function<void(const std::string&)> notice_sink;   // progress messages
+  int threads = 0;                                       // 0 = all cores
+  uint64_t seed = 42;
+
+  bool interrupted() const { return interrupt_check && interrupt_check(); }
+  void check_interrupt() const {
+    if (interrupted()) throw Cancelled();
+  }
+  void notice(const std::string& msg) const {
+    if (notice_sink) notice_sink(msg);
+  }
+  // Records one epoch for autorec_training_history and reports it.
+  void epoch_done(const EpochStats& s);
+  std::vector<EpochStats> history;
+};
+
+// What a model is trained on. The Recommender that owns the model owns these too and keeps
+// them alive as long as the model, so a model may keep the pointers.
+struct TrainingData {
+  const RatingMatrix* ratings = nullptr;
+  const Biases* baseline = nullptr;  // fitted before every model; the common fallback
+};
+
+// A user to score: a training user (index >= 0, ratings = their training ratings) or a new user
+// (index = -1) described only by the ratings given at query time. Ratings are sorted by item.
+struct UserProfile {
+  int32_t index = -1;
+  SparseRow ratings;
+};
+
+struct ScoredIndex {
+  int32_t index;
+  double score;
+};
+
+// One term of a neighbourhood prediction: a rated item (item-based) or a neighbour (user-based).
+struct Contribution {
+  int32_t index;        // dense item or user index
+  double rating;        // that item's rating by the user / that neighbour's rating of the item
+  double similarity;
+  double contribution;  // share of the prediction
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string algorithm() const = 0;
+
+  virtual void fit(const TrainingData& data, FitContext& ctx) = 0;
+
+  // Predicted rating, before clipping to the training range.
+  virtual double predict(const UserProfile& user, int32_t item) const = 0;
+  // Predicted ratings (or ranking scores) for all n_items items into out.
+  virtual void score(const UserProfile& user, float* out) const = 0;
+
+  virtual void save(Writer& w) const = 0;
+  // Restores what save() wrote; `data` is the restored training data, as at fit time.
+  virtual void load(Reader& r, const TrainingData& data) = 0;
+
+  // Optional abilities: a family that has them returns true and overrides the method.
+  virtual bool has_item_similarity() const { return false; }
+  virtual std::vector<ScoredIndex> similar_items(int32_t item, size_t n) const {
+    (void)item;
+    (void)n;
+    return {};
+  }
+  virtual bool can_explain() const { return false; }
+  // The terms of predict(user, item), largest contribution first.
+  virtual std::vector<Contribution> explain(const UserProfile& user, int32_t item) const {
+    (void)user;
+    (void)item;
+    return {};
+  }
+  // Whether explain() lists items (item-based) or users (user-based).
+  virtual bool explains_with_users() const { return false; }
+};
+
+}  // namespace autorec

@@ -1,0 +1,75 @@
+// Baseline biases by alternating least squares, as Surprise's BaselineOnly.
+#include "core/models/baseline.hpp"
+
+#include "core/options.hpp"
+#include "core/serialize.hpp"
+
+namespace autorec {
+
+BiasOptions BiasOptions::read(Options& o, const std::string& prefix) {
+  BiasOptions b;
+  b.epochs = static_cast<int>(o.integer(prefix + "epochs", b.epochs, 1, 1000));
+  b.reg_user = o.number(prefix + "reg_user", b.reg_user, 0, 1e6);
+  b.reg_item = o.number(prefix + "reg_item", b.reg_item, 0, 1e6);
+  return b;
+}
+
+Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt) {
+  Biases b;
+  b.mean = m.mean();
+  b.reg_user = opt.reg_user;
+  b.user.assign(static_cast<size_t>(m.n_users()), 0.f);
+  b.item.assign(static_cast<size_t>(m.n_items()), 0.f);
+  for (int e = 0; e < opt.epochs; ++e) {
+    for (int32_t i = 0; i < m.n_items(); ++i) {
+      SparseRow c = m.item(i);
+      double dev = 0;
+      for (size_t k = 0; k < c.n; ++k) dev += c.value[k] - b.mean - b.user[c.index[k]];
+      b.item[i] = static_cast<float>(dev / (opt.reg_item + static_cast<double>(c.n)));
+    }
+    for (int32_t u = 0; u < m.n_users(); ++u) {
+      SparseRow r = m.user(u);
+      double dev = 0;
+      for (size_t k = 0; k < r.n; ++k) dev += r.value[k] - b.mean - b.item[r.index[k]];
+      b.user[u] = static_cast<float>(dev / (opt.reg_user + static_cast<double>(r.n)));
+    }
+  }
+  return b;
+}
+
+double Biases::fold_in_user(const SparseRow& r) const {
+  double dev = 0;
+  for (size_t k = 0; k < r.n; ++k) dev += r.value[k] - mean - item[r.index[k]];
+  return dev / (reg_user + static_cast<double>(r.n));
+}
+
+void Biases::save(Writer& w) const {
+  w.put<double>(mean);
+  w.put<double>(reg_user);
+  w.put_vector(user);
+  w.put_vector(item);
+}
+
+void Biases::load(Reader& r, int32_t n_users, int32_t n_items) {
+  mean = r.get<double>();
+  reg_user = r.get<double>();
+  user = r.get_vector_exact<float>(static_cast<uint64_t>(n_users));
+  item = r.get_vector_exact<float>(static_cast<uint64_t>(n_items));
+}
+
+void BaselineModel::fit(const TrainingData& data, FitContext&) { b_ = data.baseline; }
+
+double BaselineModel::user_bias(const UserProfile& user) const {
+  return user.index >= 0 ? b_->user[user.index] : b_->fold_in_user(user.ratings);
+}
+
+double BaselineModel::predict(const UserProfile& user, int32_t item) const {
+  return b_->mean + user_bias(user) + b_->item[item];
+}
+
+void BaselineModel::score(const UserProfile& user, float* out) const {
+  const double base = b_->mean + user_bias(user);
+  for (size_t i = 0; i < b_->item.size(); ++i) out[i] = static_cast<float>(base + b_->item[i]);
+}
+
+}  // namespace autorec

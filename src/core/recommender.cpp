@@ -1,0 +1,258 @@
+// Training, (de)serialization and serving of a whole model.
+#include "core/recommender.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "core/registry.hpp"
+#include "core/serialize.hpp"
+
+namespace autorec {
+
+void FitContext::epoch_done(const EpochStats& s) {
+  history.push_back(s);
+  char buf[160];
+  if (std::isnan(s.validation_rmse))
+    std::snprintf(buf, sizeof buf, "epoch %d: train RMSE %.4f (%.2f s)", s.epoch, s.train_rmse,
+                  s.seconds);
+  else
+    std::snprintf(buf, sizeof buf, "epoch %d: train RMSE %.4f, validation RMSE %.4f (%.2f s)",
+                  s.epoch, s.train_rmse, s.validation_rmse, s.seconds);
+  notice(buf);
+}
+
+std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm,
+                                                    Options options) {
+  std::unique_ptr<Recommender> r(new Recommender());
+  r->algorithm_ = algorithm;
+  r->seed_ = static_cast<uint64_t>(options.integer("seed", 42, 0, INT64_MAX));
+  r->threads_ = static_cast<int>(options.integer("threads", 0, 0, 256));
+  r->bias_options_ = BiasOptions::read(options, algorithm == "baseline" ? "" : "baseline_");
+  r->model_ = create_model(algorithm, options);
+  options.reject_unknown(algorithm);
+  r->options_ = std::move(options);
+  return r;
+}
+
+void Recommender::fit(const RawRatings& raw, FitContext& ctx) {
+  auto start = std::chrono::steady_clock::now();
+  Dataset d = build_dataset(raw);
+  users_ = std::move(d.users);
+  items_ = std::move(d.items);
+  ratings_ = std::move(d.matrix);
+  duplicates_ = d.duplicates;
+  ctx.check_interrupt();
+  baseline_ = fit_biases(ratings_, bias_options_);
+  ctx.seed = seed_;
+  ctx.threads = threads_;
+  model_->fit(data(), ctx);
+  history_ = ctx.history;
+  fit_seconds_ =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<uint8_t> Recommender::serialize() const {
+  Writer w;
+  w.put_string(options_.to_json());
+  w.put<uint64_t>(seed_);
+  w.put<double>(fit_seconds_);
+  w.put<uint64_t>(duplicates_);
+  w.put_vector(users_.ids());
+  w.put_vector(items_.ids());
+  w.put_vector(ratings_.user_ptr());
+  w.put_vector(ratings_.user_items());
+  w.put_vector(ratings_.user_values());
+  baseline_.save(w);
+  w.put<uint64_t>(history_.size());
+  for (const EpochStats& e : history_) w.put(e);
+  model_->save(w);
+  ModelHeader h;
+  h.algorithm = algorithm_;
+  h.n_users = users_.size();
+  h.n_items = items_.size();
+  h.n_ratings = ratings_.nnz();
+  return frame_model(h, w.bytes());
+}
+
+std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_t n) {
+  const uint8_t* payload;
+  size_t len;
+  ModelHeader h = unframe_model(data, n, &payload, &len);
+  Reader r(payload, len);
+  std::unique_ptr<Recommender> rec(new Recommender());
+  rec->algorithm_ = h.algorithm;
+  rec->options_ = Options::parse(r.get_string());
+  rec->seed_ = r.get<uint64_t>();
+  rec->fit_seconds_ = r.get<double>();
+  rec->duplicates_ = r.get<uint64_t>();
+  auto check_sorted = [](const std::vector<int64_t>& ids) {
+    for (size_t k = 1; k < ids.size(); ++k)
+      if (ids[k - 1] >= ids[k]) Reader::corrupt("id map is not sorted");
+  };
+  std::vector<int64_t> uids = r.get_vector_exact<int64_t>(static_cast<uint64_t>(h.n_users));
+  std::vector<int64_t> iids = r.get_vector_exact<int64_t>(static_cast<uint64_t>(h.n_items));
+  check_sorted(uids);
+  check_sorted(iids);
+  rec->users_ = IdMap(std::move(uids));
+  rec->items_ = IdMap(std::move(iids));
+  std::vector<int64_t> ptr = r.get_vector_exact<int64_t>(static_cast<uint64_t>(h.n_users) + 1);
+  std::vector<int32_t> idx = r.get_vector_exact<int32_t>(h.n_ratings);
+  std::vector<float> val = r.get_vector_exact<float>(h.n_ratings);
+  if (ptr[0] != 0 || static_cast<uint64_t>(ptr.back()) != h.n_ratings)
+    Reader::corrupt("rating matrix offsets");
+  std::vector<Triple> triples;
+  triples.reserve(h.n_ratings);
+  for (int32_t u = 0; u < h.n_users; ++u) {
+    if (ptr[u] > ptr[u + 1]) Reader::corrupt("rating matrix offsets");
+    for (int64_t k = ptr[u]; k < ptr[u + 1]; ++k) {
+      if (idx[k] < 0 || idx[k] >= h.n_items || !std::isfinite(val[k]))
+        Reader::corrupt("rating matrix entry");
+      triples.push_back({u, idx[k], val[k]});
+    }
+  }
+  rec->ratings_ = RatingMatrix(h.n_users, h.n_items, triples);
+  rec->baseline_.load(r, h.n_users, h.n_items);
+  uint64_t n_hist = r.get<uint64_t>();
+  if (n_hist > r.remaining() / sizeof(EpochStats)) Reader::corrupt("history length");
+  for (uint64_t k = 0; k < n_hist; ++k) rec->history_.push_back(r.get<EpochStats>());
+  Options none;
+  rec->model_ = create_model(h.algorithm, none);
+  rec->model_->load(r, rec->data());
+  if (r.remaining() != 0) Reader::corrupt("trailing bytes after the model");
+  return rec;
+}
+
+double Recommender::clip(double r) const {
+  return std::min<double>(std::max<double>(r, ratings_.min_rating()), ratings_.max_rating());
+}
+
+UserProfile Recommender::profile(int32_t u) const { return {u, ratings_.user(u)}; }
+
+void Recommender::score_user(int32_t u, std::vector<float>& out) const {
+  out.resize(static_cast<size_t>(items_.size()));
+  model_->score(profile(u), out.data());
+}
+
+std::vector<ScoredId> Recommender::top_n(const std::vector<float>& scores, size_t n,
+                                         const SparseRow* exclude,
+                                         const std::vector<int64_t>* candidates) const {
+  std::vector<ScoredIndex> pool;
+  auto excluded = [&](int32_t i) {
+    return exclude && std::binary_search(exclude->index, exclude->index + exclude->n, i);
+  };
+  if (candidates) {
+    std::vector<int32_t> idx;
+    for (int64_t id : *candidates) {
+      int32_t i = items_.find(id);
+      if (i >= 0) idx.push_back(i);
+    }
+    std::sort(idx.begin(), idx.end());
+    idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+    for (int32_t i : idx)
+      if (!excluded(i)) pool.push_back({i, scores[i]});
+  } else {
+    pool.reserve(scores.size());
+    size_t e = 0;
+    for (int32_t i = 0; i < items_.size(); ++i) {
+      if (exclude && e < exclude->n && exclude->index[e] == i) {
+        ++e;
+        continue;
+      }
+      pool.push_back({i, scores[i]});
+    }
+  }
+  auto better = [](const ScoredIndex& a, const ScoredIndex& b) {
+    return a.score != b.score ? a.score > b.score : a.index < b.index;
+  };
+  n = std::min(n, pool.size());
+  std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(n), pool.end(),
+                    better);
+  std::vector<ScoredId> out;
+  out.reserve(n);
+  for (size_t k = 0; k < n; ++k) out.push_back({items_.id(pool[k].index), clip(pool[k].score)});
+  return out;
+}
+
+std::vector<ScoredId> Recommender::popular(size_t n,
+                                           const std::vector<int64_t>* candidates) const {
+  std::vector<float> s(static_cast<size_t>(items_.size()));
+  for (int32_t i = 0; i < items_.size(); ++i)
+    s[i] = static_cast<float>(baseline_.predict(-1, i));
+  return top_n(s, n, nullptr, candidates);
+}
+
+std::vector<ScoredId> Recommender::recommend(int64_t user, size_t n, bool exclude_rated,
+                                             const std::vector<int64_t>* candidates) const {
+  if (n == 0) return {};
+  int32_t u = users_.find(user);
+  if (u < 0) return popular(n, candidates);
+  std::vector<float> s;
+  score_user(u, s);
+  SparseRow rated = ratings_.user(u);
+  return top_n(s, n, exclude_rated ? &rated : nullptr, candidates);
+}
+
+std::vector<ScoredId> Recommender::recommend_for_ratings(const std::vector<int64_t>& item_ids,
+                                                         const std::vector<double>& values,
+                                                         size_t n) const {
+  if (item_ids.size() != values.size())
+    throw Error(ErrorKind::InvalidParameter, "item_ids and ratings must have the same length");
+  std::map<int32_t, std::pair<double, int>> acc;  // duplicates are averaged, as in training
+  for (size_t k = 0; k < item_ids.size(); ++k) {
+    if (!std::isfinite(values[k]))
+      throw Error(ErrorKind::DataError, "ratings must be finite numbers");
+    int32_t i = items_.find(item_ids[k]);
+    if (i < 0) continue;  // items the model has never seen carry no signal
+    acc[i].first += values[k];
+    acc[i].second += 1;
+  }
+  if (n == 0) return {};
+  if (acc.empty()) return popular(n, nullptr);
+  std::vector<int32_t> idx;
+  std::vector<float> val;
+  for (auto& [i, sv] : acc) {
+    idx.push_back(i);
+    val.push_back(static_cast<float>(sv.first / sv.second));
+  }
+  UserProfile p{-1, {idx.data(), val.data(), idx.size()}};
+  std::vector<float> s(static_cast<size_t>(items_.size()));
+  model_->score(p, s.data());
+  return top_n(s, n, &p.ratings, nullptr);
+}
+
+double Recommender::predict(int64_t user, int64_t item) const {
+  int32_t u = users_.find(user), i = items_.find(item);
+  if (u < 0 || i < 0) return clip(baseline_.predict(u, i));
+  return clip(model_->predict(profile(u), i));
+}
+
+std::vector<ScoredId> Recommender::similar_items(int64_t item, size_t n) const {
+  if (!model_->has_item_similarity())
+    throw Error(ErrorKind::NotSupported,
+                "model algorithm \"" + algorithm_ + "\" has no item similarity",
+                "similar_items() needs an item-based model, for example algorithm 'knn'.");
+  int32_t i = items_.find(item);
+  if (i < 0 || n == 0) return {};
+  std::vector<ScoredIndex> s = model_->similar_items(i, n);
+  std::vector<ScoredId> out;
+  for (const ScoredIndex& x : s) out.push_back({items_.id(x.index), x.score});
+  return out;
+}
+
+std::vector<ExplainedId> Recommender::explain(int64_t user, int64_t item) const {
+  if (!model_->can_explain())
+    throw Error(ErrorKind::NotSupported,
+                "model algorithm \"" + algorithm_ + "\" cannot explain its recommendations",
+                "explain_recommendation() works for neighbourhood models (algorithm 'knn').");
+  int32_t u = users_.find(user), i = items_.find(item);
+  if (u < 0 || i < 0) return {};
+  std::vector<Contribution> c = model_->explain(profile(u), i);
+  const IdMap& ids = model_->explains_with_users() ? users_ : items_;
+  std::vector<ExplainedId> out;
+  for (const Contribution& x : c) out.push_back({ids.id(x.index), x.rating, x.similarity, x.contribution});
+  return out;
+}
+
+}  // namespace autorec

@@ -1,0 +1,88 @@
+// A trained model with everything it needs to serve on its own: id maps, the training ratings
+// (to exclude rated items and to score users), the baseline fallback and the training record.
+// This is what one weights bytea holds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/models/baseline.hpp"
+#include "core/options.hpp"
+#include "core/ratings.hpp"
+
+namespace autorec {
+
+struct ScoredId {
+  int64_t id;
+  double score;
+};
+
+struct ExplainedId {
+  int64_t id;
+  double rating, similarity, contribution;
+};
+
+class Recommender {
+ public:
+  // Step 1: choose the algorithm and validate every option (cheap; done before reading data).
+  // Options shared by all families: seed, threads, baseline_epochs/_reg_user/_reg_item.
+  static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options);
+  // Step 2: train on the ratings.
+  void fit(const RawRatings& raw, FitContext& ctx);
+
+  std::vector<uint8_t> serialize() const;
+  static std::unique_ptr<Recommender> deserialize(const uint8_t* data, size_t n);
+
+  // Serving, in external ids. Scores are predicted ratings clipped to the training range;
+  // ranking uses the unclipped scores. Unknown users get the popularity fallback: items by
+  // their baseline estimate mu + b_i (mean rating damped towards the global mean).
+  std::vector<ScoredId> recommend(int64_t user, size_t n, bool exclude_rated,
+                                  const std::vector<int64_t>* candidates) const;
+  std::vector<ScoredId> recommend_for_ratings(const std::vector<int64_t>& items,
+                                              const std::vector<double>& ratings,
+                                              size_t n) const;
+  double predict(int64_t user, int64_t item) const;
+  std::vector<ScoredId> similar_items(int64_t item, size_t n) const;
+  std::vector<ExplainedId> explain(int64_t user, int64_t item) const;
+
+  const std::string& algorithm() const { return algorithm_; }
+  const Options& options() const { return options_; }
+  const IdMap& users() const { return users_; }
+  const IdMap& items() const { return items_; }
+  const RatingMatrix& ratings() const { return ratings_; }
+  const Biases& baseline() const { return baseline_; }
+  const Model& model() const { return *model_; }
+  const std::vector<EpochStats>& history() const { return history_; }
+  size_t duplicates() const { return duplicates_; }
+  double fit_seconds() const { return fit_seconds_; }
+
+  // Scores every item for a training user (index) into out; used by evaluation too.
+  void score_user(int32_t user_index, std::vector<float>& out) const;
+  double clip(double r) const;
+
+ private:
+  Recommender() = default;
+  UserProfile profile(int32_t user_index) const;
+  TrainingData data() const { return {&ratings_, &baseline_}; }
+  std::vector<ScoredId> top_n(const std::vector<float>& scores, size_t n, const SparseRow* exclude,
+                              const std::vector<int64_t>* candidates) const;
+  std::vector<ScoredId> popular(size_t n, const std::vector<int64_t>* candidates) const;
+
+  std::string algorithm_;
+  Options options_;
+  BiasOptions bias_options_;
+  uint64_t seed_ = 42;
+  int threads_ = 0;
+  IdMap users_, items_;
+  RatingMatrix ratings_;
+  Biases baseline_;
+  std::unique_ptr<Model> model_;
+  std::vector<EpochStats> history_;
+  size_t duplicates_ = 0;
+  double fit_seconds_ = 0;
+};
+
+}  // namespace autorec
