@@ -2,6 +2,7 @@
 #include "core/registry.hpp"
 
 #include "core/models/baseline.hpp"
+#include "core/models/knn.hpp"
 #include "core/options.hpp"
 
 namespace autorec {
@@ -16,6 +17,7 @@ struct Entry {
 
 const Entry kAlgorithms[] = {
     {"baseline", [](Options&) -> std::unique_ptr<Model> { return std::make_unique<BaselineModel>(); }},
+    {"knn", make_knn_model},
 };
 
 }  // namespace

@@ -1,0 +1,329 @@
+// Similarities from co-rated pairs only: each row accumulates, over the users (items) it was
+// rated by, the items (users) those rated, in a per-thread dense accumulator, so the cost grows
+// with the co-ratings and never with items^2; only the best max_neighbors survive per row.
+#include "core/models/knn_similarity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/models/baseline.hpp"
+#include "core/parallel.hpp"
+
+namespace autorec {
+namespace {
+
+// A row's entries are (y, a); each y lists its own entries (x2, b). Seen from the rows x.
+struct Layout {
+  const int64_t* x_ptr;
+  const int32_t* x_idx;
+  const float* x_val;
+  const int64_t* y_ptr;
+  const int32_t* y_idx;
+  const float* y_val;
+};
+
+Layout layout_for(const SimilarityInputs& in) {
+  const RatingMatrix& m = *in.m;
+  Layout csr{m.user_ptr().data(), m.user_items().data(), in.csr_values(), nullptr, nullptr,
+             nullptr};
+  Layout csc{m.item_ptr().data(), m.item_users().data(), in.csc_values(), nullptr, nullptr,
+             nullptr};
+  Layout l = in.spec.kind == KnnKind::Item ? csc : csr;
+  const Layout& other = in.spec.kind == KnnKind::Item ? csr : csc;
+  l.y_ptr = other.x_ptr;
+  l.y_idx = other.x_idx;
+  l.y_val = other.x_val;
+  return l;
+}
+
+// Dense per-thread sums, indexed by the other row x2; `touched` lists the x2 seen so that
+// collecting and resetting costs the co-rated count, not the row count.
+struct Scratch {
+  std::vector<int32_t> n;
+  std::vector<double> ab, aa, bb, sa, sb;
+  std::vector<int32_t> touched;
+  std::vector<Neighbor> out;
+
+  Scratch(int32_t n_x, Similarity s) {
+    size_t sz = static_cast<size_t>(n_x);
+    n.assign(sz, 0);
+    ab.assign(sz, 0);
+    if (s != Similarity::Msd) {
+      aa.assign(sz, 0);
+      bb.assign(sz, 0);
+    }
+    if (s == Similarity::Pearson) {
+      sa.assign(sz, 0);
+      sb.assign(sz, 0);
+    }
+  }
+};
+
+template <Similarity S>
+void accumulate(const Layout& l, const int32_t* row_idx, const float* row_val, size_t row_n,
+                int32_t self, Scratch& s) {
+  int32_t* n = s.n.data();
+  double* ab = s.ab.data();
+  double* aa = s.aa.data();
+  double* bb = s.bb.data();
+  double* sa = s.sa.data();
+  double* sb = s.sb.data();
+  for (size_t k = 0; k < row_n; ++k) {
+    const int32_t y = row_idx[k];
+    const double a = row_val[k];
+    const int64_t end = l.y_ptr[y + 1];
+    for (int64_t e = l.y_ptr[y]; e < end; ++e) {
+      const int32_t x2 = l.y_idx[e];
+      if (x2 == self) continue;
+      const double b = l.y_val[e];
+      if (n[x2]++ == 0) s.touched.push_back(x2);
+      if constexpr (S == Similarity::Msd) {
+        ab[x2] += (a - b) * (a - b);
+      } else {
+        ab[x2] += a * b;
+        aa[x2] += a * a;
+        bb[x2] += b * b;
+        if constexpr (S == Similarity::Pearson) {
+          sa[x2] += a;
+          sb[x2] += b;
+        }
+      }
+    }
+  }
+}
+
+// Cosine of two sums of squares, 0 when either side is (numerically) constant zero.
+inline double cosine_of(double ab, double aa, double bb) {
+  const double den = aa * bb;
+  if (!(den > 0)) return 0;
+  return std::min(1.0, ab / std::sqrt(den));
+}
+
+template <Similarity S>
+double similarity_at(const Scratch& s, int32_t x2, double shrinkage) {
+  const double n = s.n[x2];
+  if constexpr (S == Similarity::Msd) {
+    return 1.0 / (s.ab[x2] / n + 1.0);
+  } else if constexpr (S == Similarity::Pearson) {
+    // Centred on the means over the co-rated pairs only (Surprise's definition).
+    const double num = n * s.ab[x2] - s.sa[x2] * s.sb[x2];
+    const double d1 = n * s.aa[x2] - s.sa[x2] * s.sa[x2];
+    const double d2 = n * s.bb[x2] - s.sb[x2] * s.sb[x2];
+    // Cancellation can leave a tiny positive variance for constant ratings: treat as zero.
+    if (d1 <= 1e-12 * n * s.aa[x2] || d2 <= 1e-12 * n * s.bb[x2]) return 0;
+    return std::max(-1.0, std::min(1.0, num / std::sqrt(d1 * d2)));
+  } else if constexpr (S == Similarity::PearsonBaseline) {
+    return cosine_of(s.ab[x2], s.aa[x2], s.bb[x2]) * (n - 1) / (n - 1 + shrinkage);
+  } else {
+    return cosine_of(s.ab[x2], s.aa[x2], s.bb[x2]);
+  }
+}
+
+inline bool better(const Neighbor& p, const Neighbor& q) {
+  return p.sim != q.sim ? p.sim > q.sim : p.index < q.index;
+}
+
+// Turns the sums into similarities, keeps the positive ones with enough support, best first,
+// and resets the touched accumulators for the next row.
+template <Similarity S>
+void collect(const SimilaritySpec& spec, Scratch& s) {
+  s.out.clear();
+  // Surprise: pearson_baseline needs 2 co-ratings for its shrinkage term to mean anything.
+  const int32_t min_support =
+      S == Similarity::PearsonBaseline ? std::max(2, spec.min_support) : spec.min_support;
+  for (int32_t x2 : s.touched) {
+    if (s.n[x2] >= min_support) {
+      const float sim = static_cast<float>(similarity_at<S>(s, x2, spec.shrinkage));
+      if (sim > 0) s.out.push_back({x2, sim});
+    }
+    s.n[x2] = 0;
+    s.ab[x2] = 0;
+    if constexpr (S != Similarity::Msd) {
+      s.aa[x2] = 0;
+      s.bb[x2] = 0;
+    }
+    if constexpr (S == Similarity::Pearson) {
+      s.sa[x2] = 0;
+      s.sb[x2] = 0;
+    }
+  }
+  s.touched.clear();
+  const size_t cap = static_cast<size_t>(spec.max_neighbors);
+  if (s.out.size() > cap) {
+    std::nth_element(s.out.begin(), s.out.begin() + static_cast<std::ptrdiff_t>(cap),
+                     s.out.end(), better);
+    s.out.resize(cap);
+  }
+  std::sort(s.out.begin(), s.out.end(), better);
+}
+
+template <Similarity S>
+NeighborGraph build_graph(const SimilarityInputs& in, FitContext& ctx) {
+  const Layout l = layout_for(in);
+  const int32_t n_x = in.spec.kind == KnnKind::Item ? in.m->n_items() : in.m->n_users();
+  ThreadPool pool(ctx.threads);
+  std::vector<std::unique_ptr<Scratch>> scratch;
+  for (int w = 0; w < pool.size(); ++w) scratch.push_back(std::make_unique<Scratch>(n_x, S));
+  std::vector<std::vector<Neighbor>> rows(static_cast<size_t>(n_x));
+  // Small blocks: rows differ a lot in cost, and cancellation is polled between blocks.
+  const size_t block = 16;
+  const size_t n_tasks = (static_cast<size_t>(n_x) + block - 1) / block;
+  pool.run(
+      n_tasks,
+      [&](size_t t, int w) {
+        Scratch& s = *scratch[static_cast<size_t>(w)];
+        const size_t end = std::min(static_cast<size_t>(n_x), (t + 1) * block);
+        for (size_t x = t * block; x < end; ++x) {
+          const int64_t b = l.x_ptr[x], e = l.x_ptr[x + 1];
+          accumulate<S>(l, l.x_idx + b, l.x_val + b, static_cast<size_t>(e - b),
+                        static_cast<int32_t>(x), s);
+          collect<S>(in.spec, s);
+          rows[x].assign(s.out.begin(), s.out.end());
+        }
+      },
+      &ctx);
+  scratch.clear();
+
+  NeighborGraph g;
+  g.ptr.assign(static_cast<size_t>(n_x) + 1, 0);
+  for (int32_t x = 0; x < n_x; ++x) g.ptr[x + 1] = g.ptr[x] + static_cast<int64_t>(rows[x].size());
+  g.index.reserve(static_cast<size_t>(g.ptr.back()));
+  g.sim.reserve(static_cast<size_t>(g.ptr.back()));
+  for (auto& row : rows) {
+    for (const Neighbor& nb : row) {
+      g.index.push_back(nb.index);
+      g.sim.push_back(nb.sim);
+    }
+    std::vector<Neighbor>().swap(row);  // keeps the peak near one copy of the graph
+  }
+  return g;
+}
+
+}  // namespace
+
+SimilarityInputs::SimilarityInputs(const RatingMatrix& mat, const Biases& bias,
+                                   const SimilaritySpec& s)
+    : m(&mat), b(&bias), spec(s) {
+  const size_t nu = static_cast<size_t>(mat.n_users()), ni = static_cast<size_t>(mat.n_items());
+  user_mean.assign(nu, static_cast<float>(mat.mean()));
+  item_mean.assign(ni, static_cast<float>(mat.mean()));
+  for (int32_t u = 0; u < mat.n_users(); ++u) {
+    SparseRow r = mat.user(u);
+    double sum = 0;
+    for (size_t k = 0; k < r.n; ++k) sum += r.value[k];
+    if (r.n) user_mean[u] = static_cast<float>(sum / static_cast<double>(r.n));
+  }
+  for (int32_t i = 0; i < mat.n_items(); ++i) {
+    SparseRow c = mat.item(i);
+    double sum = 0;
+    for (size_t k = 0; k < c.n; ++k) sum += c.value[k];
+    if (c.n) item_mean[i] = static_cast<float>(sum / static_cast<double>(c.n));
+  }
+  if (spec.similarity != Similarity::AdjustedCosine &&
+      spec.similarity != Similarity::PearsonBaseline)
+    return;
+  // The residual of rating (u, i), identical in both orientations.
+  auto residual = [&](int32_t u, int32_t i, float r) -> float {
+    if (spec.similarity == Similarity::PearsonBaseline)
+      return static_cast<float>(r - bias.predict(u, i));
+    // adjusted cosine: centre on the mean of the side that is not compared
+    return spec.kind == KnnKind::Item ? r - user_mean[u] : r - item_mean[i];
+  };
+  csr_value.resize(mat.nnz());
+  csc_value.resize(mat.nnz());
+  for (int32_t u = 0; u < mat.n_users(); ++u) {
+    const int64_t b0 = mat.user_ptr()[u];
+    SparseRow r = mat.user(u);
+    for (size_t k = 0; k < r.n; ++k) csr_value[b0 + k] = residual(u, r.index[k], r.value[k]);
+  }
+  for (int32_t i = 0; i < mat.n_items(); ++i) {
+    const int64_t b0 = mat.item_ptr()[i];
+    SparseRow c = mat.item(i);
+    for (size_t k = 0; k < c.n; ++k) csc_value[b0 + k] = residual(c.index[k], i, c.value[k]);
+  }
+}
+
+const float* SimilarityInputs::csr_values() const {
+  return csr_value.empty() ? m->user_values().data() : csr_value.data();
+}
+const float* SimilarityInputs::csc_values() const {
+  return csc_value.empty() ? m->item_values().data() : csc_value.data();
+}
+
+void SimilarityInputs::release_for_serving() {
+  std::vector<float>().swap(csr_value);
+  if (spec.kind == KnnKind::Item) std::vector<float>().swap(csc_value);
+}
+
+float SimilarityInputs::transform_new_user(int32_t item, float r, double user_bias) const {
+  switch (spec.similarity) {
+    case Similarity::PearsonBaseline:
+      return static_cast<float>(r - (b->mean + user_bias + b->item[item]));
+    case Similarity::AdjustedCosine:
+      return r - item_mean[item];  // only user-based models fold in users this way
+    default:
+      return r;
+  }
+}
+
+NeighborGraph compute_neighbor_graph(const SimilarityInputs& in, FitContext& ctx) {
+  const int64_t n_x = in.spec.kind == KnnKind::Item ? in.m->n_items() : in.m->n_users();
+  // The graph is stored in the model's bytea, which PostgreSQL caps at 1 GB.
+  const double bound = static_cast<double>(n_x) * in.spec.max_neighbors * 8.0;
+  if (bound > 900.0 * (1 << 20))
+    throw Error(ErrorKind::ResourceLimit,
+                "knn model would be too large: " + std::to_string(n_x) + " rows x max_neighbors " +
+                    std::to_string(in.spec.max_neighbors) + " neighbours",
+                "Lower the option max_neighbors so that rows x max_neighbors x 8 bytes stays "
+                "under 900 MB.");
+  switch (in.spec.similarity) {
+    case Similarity::Cosine:
+    case Similarity::AdjustedCosine:
+      return build_graph<Similarity::Cosine>(in, ctx);
+    case Similarity::Pearson:
+      return build_graph<Similarity::Pearson>(in, ctx);
+    case Similarity::Msd:
+      return build_graph<Similarity::Msd>(in, ctx);
+    case Similarity::PearsonBaseline:
+      return build_graph<Similarity::PearsonBaseline>(in, ctx);
+  }
+  throw Error(ErrorKind::Internal, "unknown similarity");
+}
+
+std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const SparseRow& ratings,
+                                         double user_bias) {
+  if (in.spec.kind != KnnKind::User)
+    throw Error(ErrorKind::Internal, "new_user_neighbors needs a user-based model");
+  Layout l = layout_for(in);
+  std::vector<float> val(ratings.n);
+  for (size_t k = 0; k < ratings.n; ++k)
+    val[k] = in.transform_new_user(ratings.index[k], ratings.value[k], user_bias);
+  Scratch s(in.m->n_users(), in.spec.similarity == Similarity::AdjustedCosine
+                                 ? Similarity::Cosine
+                                 : in.spec.similarity);
+  switch (in.spec.similarity) {
+    case Similarity::Cosine:
+    case Similarity::AdjustedCosine:
+      accumulate<Similarity::Cosine>(l, ratings.index, val.data(), ratings.n, -1, s);
+      collect<Similarity::Cosine>(in.spec, s);
+      break;
+    case Similarity::Pearson:
+      accumulate<Similarity::Pearson>(l, ratings.index, val.data(), ratings.n, -1, s);
+      collect<Similarity::Pearson>(in.spec, s);
+      break;
+    case Similarity::Msd:
+      accumulate<Similarity::Msd>(l, ratings.index, val.data(), ratings.n, -1, s);
+      collect<Similarity::Msd>(in.spec, s);
+      break;
+    case Similarity::PearsonBaseline:
+      accumulate<Similarity::PearsonBaseline>(l, ratings.index, val.data(), ratings.n, -1, s);
+      collect<Similarity::PearsonBaseline>(in.spec, s);
+      break;
+  }
+  return std::move(s.out);
+}
+
+}  // namespace autorec
