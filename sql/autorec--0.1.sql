@@ -1,0 +1,459 @@
+-- autorec 0.1: the catalog, training, serving, evaluation and management functions.
+\echo Use "CREATE EXTENSION autorec" to load this file. \quit
+
+-- Internal objects live in the schema autorec; the public SQL surface in @extschema@.
+CREATE SCHEMA autorec;
+GRANT USAGE ON SCHEMA autorec TO PUBLIC;
+
+------------------------------------------------------------------------------------------------
+-- Catalog
+------------------------------------------------------------------------------------------------
+
+-- One row per model: its training spec (for autorec_retrain) and which version is current.
+CREATE TABLE autorec.model (
+    name                 text PRIMARY KEY CHECK (name <> '' AND length(name) <= 200),
+    owner                name NOT NULL DEFAULT current_user,
+    algorithm            text NOT NULL,
+    source               text NOT NULL,
+    options              jsonb NOT NULL DEFAULT '{}',
+    current_version      integer,
+    is_default           boolean NOT NULL DEFAULT false,
+    created_at           timestamptz NOT NULL DEFAULT now(),
+    last_refreshed       timestamptz,
+    last_refresh_seconds double precision
+);
+CREATE UNIQUE INDEX model_one_default ON autorec.model (is_default) WHERE is_default;
+
+-- Every trained version; weights are the self-contained serialized model.
+CREATE TABLE autorec.model_version (
+    id            bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    model         text NOT NULL REFERENCES autorec.model (name) ON DELETE CASCADE,
+    version       integer NOT NULL,
+    algorithm     text NOT NULL,
+    source        text NOT NULL,
+    options       jsonb NOT NULL,
+    n_users       bigint NOT NULL,
+    n_items       bigint NOT NULL,
+    n_ratings     bigint NOT NULL,
+    weights       bytea NOT NULL,
+    trained_at    timestamptz NOT NULL DEFAULT now(),
+    trained_by    name NOT NULL DEFAULT current_user,
+    train_seconds double precision,
+    history       jsonb NOT NULL DEFAULT '[]',
+    metrics       jsonb NOT NULL DEFAULT '{}',
+    PRIMARY KEY (model, version)
+);
+-- Float weights hardly compress; storing them uncompressed makes loading a model cheaper.
+ALTER TABLE autorec.model_version ALTER COLUMN weights SET STORAGE EXTERNAL;
+
+-- Models are ordinary rows: pg_dump carries them.
+SELECT pg_catalog.pg_extension_config_dump('autorec.model', '');
+SELECT pg_catalog.pg_extension_config_dump('autorec.model_version', '');
+
+-- Privileges: everybody may read the catalog and train new models; only a model's owner (or a
+-- member of the owner role, or a superuser) may replace, change or drop it.
+GRANT SELECT, INSERT, UPDATE, DELETE ON autorec.model, autorec.model_version TO PUBLIC;
+ALTER TABLE autorec.model ENABLE ROW LEVEL SECURITY;
+ALTER TABLE autorec.model_version ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_all ON autorec.model FOR SELECT USING (true);
+CREATE POLICY owner_insert ON autorec.model FOR INSERT WITH CHECK (owner = current_user);
+CREATE POLICY owner_update ON autorec.model FOR UPDATE
+    USING (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'))
+    WITH CHECK (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'));
+CREATE POLICY owner_delete ON autorec.model FOR DELETE
+    USING (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'));
+CREATE POLICY read_all ON autorec.model_version FOR SELECT USING (true);
+CREATE POLICY owner_insert ON autorec.model_version FOR INSERT WITH CHECK (
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
+            AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
+CREATE POLICY owner_update ON autorec.model_version FOR UPDATE USING (
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
+            AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
+CREATE POLICY owner_delete ON autorec.model_version FOR DELETE USING (
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
+            AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
+
+CREATE TYPE autorec.trained AS (
+    weights bytea, source text, n_users bigint, n_items bigint, n_ratings bigint,
+    train_seconds double precision, history jsonb);
+
+CREATE TYPE autorec.evaluation AS (
+    n_ratings bigint, n_users bigint, rmse double precision, mae double precision,
+    precision_at_k double precision, recall_at_k double precision,
+    ndcg_at_k double precision, map_at_k double precision,
+    catalog_coverage double precision);
+
+-- Internal helpers implemented in C (they resolve caller-supplied names on the caller's
+-- search_path, so they use qualified names internally instead of a SET search_path).
+CREATE FUNCTION autorec._train(model text, algorithm text, source text, options jsonb)
+    RETURNS autorec.trained
+    AS 'MODULE_PATHNAME', 'autorec_train_source' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION autorec._evaluate(model text, test_source text, k integer, options jsonb)
+    RETURNS autorec.evaluation
+    AS 'MODULE_PATHNAME', 'autorec_evaluate_source' LANGUAGE C VOLATILE;
+
+-- A table name as given by the caller (optionally schema-qualified), quoted for dynamic SQL.
+CREATE FUNCTION autorec._quote_name(name text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(quote_ident(part), '.' ORDER BY ord)
+      FROM unnest(parse_ident(name)) WITH ORDINALITY AS p(part, ord)
+$$;
+
+-- Raises the standard error for a model the caller may not change.
+CREATE FUNCTION autorec._check_owner(model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    model_owner name;
+BEGIN
+    SELECT m.owner INTO model_owner FROM autorec.model m WHERE m.name = _check_owner.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = 'undefined_object',
+            HINT = (SELECT 'Models: ' || coalesce(string_agg(quote_literal(name), ', ' ORDER BY name), 'none')
+                    FROM autorec.model);
+    END IF;
+    IF NOT pg_has_role(current_user, model_owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'must be owner of model "%"', model USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('The model belongs to role %I.', model_owner);
+    END IF;
+END $$;
+
+------------------------------------------------------------------------------------------------
+-- Training
+------------------------------------------------------------------------------------------------
+
+CREATE PROCEDURE @extschema@.autorec_train(model text, algorithm text, source text,
+                                           options jsonb DEFAULT '{}')
+LANGUAGE plpgsql AS $$
+DECLARE
+    t autorec.trained;
+    next_version integer;
+    is_new boolean;
+BEGIN
+    IF model IS NULL OR algorithm IS NULL OR source IS NULL THEN
+        RAISE EXCEPTION 'model, algorithm and source must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- Lock the model's row so that two trainings of one model queue up, and check ownership
+    -- before spending time on training.
+    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model FOR UPDATE;
+    is_new := NOT FOUND;
+    IF NOT is_new THEN
+        PERFORM autorec._check_owner(model);
+    END IF;
+
+    t := autorec._train(model, algorithm, source, coalesce(options, '{}'));
+
+    IF is_new THEN
+        INSERT INTO autorec.model (name, algorithm, source, options, is_default)
+        VALUES (model, algorithm, t.source, coalesce(options, '{}'),
+                NOT EXISTS (SELECT 1 FROM autorec.model d WHERE d.is_default));
+    END IF;
+    SELECT coalesce(pg_catalog.max(v.version), 0) OPERATOR(pg_catalog.+) 1 INTO next_version
+      FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) autorec_train.model;
+    INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
+                                       n_items, n_ratings, weights, train_seconds, history)
+    VALUES (model, next_version, algorithm, t.source, coalesce(options, '{}'), t.n_users,
+            t.n_items, t.n_ratings, t.weights, t.train_seconds, t.history);
+    -- The new version becomes current in the same transaction: readers see the old version
+    -- or the new one, never a mix.
+    UPDATE autorec.model m
+       SET current_version = next_version, algorithm = autorec_train.algorithm,
+           source = t.source, options = coalesce(autorec_train.options, '{}'),
+           last_refreshed = pg_catalog.now(), last_refresh_seconds = t.train_seconds
+     WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model;
+END $$;
+COMMENT ON PROCEDURE @extschema@.autorec_train(text, text, text, jsonb) IS
+    'train a model from a table, view or SELECT query and store it as the model''s next version';
+
+CREATE PROCEDURE @extschema@.autorec_retrain(model text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    spec autorec.model;
+BEGIN
+    SELECT * INTO spec FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_retrain.model;
+    IF NOT FOUND THEN
+        PERFORM autorec._check_owner(model);  -- raises "does not exist" with the list
+    END IF;
+    CALL @extschema@.autorec_train(spec.name, spec.algorithm, spec.source, spec.options);
+END $$;
+COMMENT ON PROCEDURE @extschema@.autorec_retrain(text) IS
+    'train a model again with its stored algorithm, source and options (for schedulers)';
+
+CREATE FUNCTION autorec._fit_transfn(internal, bigint, bigint, double precision, text, jsonb)
+    RETURNS internal AS 'MODULE_PATHNAME', 'autorec_fit_transfn'
+    LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION autorec._fit_combinefn(internal, internal)
+    RETURNS internal AS 'MODULE_PATHNAME', 'autorec_fit_combinefn'
+    LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION autorec._fit_serialfn(internal)
+    RETURNS bytea AS 'MODULE_PATHNAME', 'autorec_fit_serialfn'
+    LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION autorec._fit_deserialfn(bytea, internal)
+    RETURNS internal AS 'MODULE_PATHNAME', 'autorec_fit_deserialfn'
+    LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION autorec._fit_finalfn(internal)
+    RETURNS bytea AS 'MODULE_PATHNAME', 'autorec_fit_finalfn'
+    LANGUAGE C PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.autorec_fit(user_id bigint, item_id bigint, rating double precision,
+                                         algorithm text, options jsonb) (
+    SFUNC = autorec._fit_transfn,
+    STYPE = internal,
+    FINALFUNC = autorec._fit_finalfn,
+    COMBINEFUNC = autorec._fit_combinefn,
+    SERIALFUNC = autorec._fit_serialfn,
+    DESERIALFUNC = autorec._fit_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.autorec_fit(bigint, bigint, double precision, text, jsonb) IS
+    'train a model over the aggregated rows and return it as a self-contained bytea';
+
+------------------------------------------------------------------------------------------------
+-- Serving
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.recommend(user_id bigint, n integer DEFAULT 10, model text DEFAULT NULL,
+                                      exclude_rated boolean DEFAULT true,
+                                      candidates bigint[] DEFAULT NULL)
+    RETURNS TABLE (item_id bigint, score double precision)
+    AS 'MODULE_PATHNAME', 'recommend' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, text, boolean, bigint[]) IS
+    'top-n items for a user, best first (unknown users get the popularity fallback)';
+
+CREATE FUNCTION @extschema@.recommend_for_ratings(item_ids bigint[], ratings double precision[],
+                                                  n integer DEFAULT 10, model text DEFAULT NULL)
+    RETURNS TABLE (item_id bigint, score double precision)
+    AS 'MODULE_PATHNAME', 'recommend_for_ratings' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+COMMENT ON FUNCTION @extschema@.recommend_for_ratings(bigint[], double precision[], integer, text) IS
+    'top-n items for a user described by ratings given at query time (folded in, no retraining)';
+
+CREATE FUNCTION @extschema@.predict_rating(user_id bigint, item_id bigint, model text DEFAULT NULL)
+    RETURNS double precision
+    AS 'MODULE_PATHNAME', 'predict_rating' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.predict_rating(bigint, bigint, text) IS
+    'predicted rating of an item by a user, clipped to the training rating range';
+
+CREATE FUNCTION @extschema@.similar_items(item_id bigint, n integer DEFAULT 10, model text DEFAULT NULL)
+    RETURNS TABLE (item_id bigint, similarity double precision)
+    AS 'MODULE_PATHNAME', 'similar_items' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+COMMENT ON FUNCTION @extschema@.similar_items(bigint, integer, text) IS
+    'the items most similar to an item (models with item similarity only)';
+
+CREATE FUNCTION @extschema@.explain_recommendation(user_id bigint, item_id bigint, model text DEFAULT NULL)
+    RETURNS TABLE (item_id bigint, rating double precision, similarity double precision,
+                   contribution double precision)
+    AS 'MODULE_PATHNAME', 'explain_recommendation' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.explain_recommendation(bigint, bigint, text) IS
+    'the rated items (or neighbours) behind a neighbourhood model''s prediction, largest first';
+
+------------------------------------------------------------------------------------------------
+-- Evaluating
+------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.autorec_split(source text, train_table text, test_table text,
+                                          test_fraction double precision DEFAULT 0.2,
+                                          seed integer DEFAULT 0, options jsonb DEFAULT '{}')
+    RETURNS TABLE (train_rows bigint, test_rows bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    method text := coalesce(options->>'method', 'random');
+    ucol text := coalesce(options->>'user_column', 'user_id');
+    tcol text := options->>'time_column';
+    src text;
+    test_pred text;
+    key text;
+    unknown text;
+BEGIN
+    IF source IS NULL OR train_table IS NULL OR test_table IS NULL THEN
+        RAISE EXCEPTION 'source, train_table and test_table must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF test_fraction IS NULL OR NOT (test_fraction > 0 AND test_fraction < 1) THEN
+        RAISE EXCEPTION 'test_fraction must be between 0 and 1 (exclusive), got %', test_fraction
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT pg_catalog.string_agg(k, ', ') INTO unknown
+      FROM pg_catalog.jsonb_object_keys(coalesce(options, '{}')) k
+     WHERE k NOT IN ('method', 'user_column', 'time_column');
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown option(s) for autorec_split: %', unknown
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Valid options: method, user_column, time_column.';
+    END IF;
+    IF source ~* '^\s*\(?\s*(select|with|values|table)\M' THEN
+        src := '(' || pg_catalog.rtrim(source, '; ') || ')';
+    ELSE
+        src := autorec._quote_name(source);
+        PERFORM src::regclass;  -- a clear "does not exist" error
+    END IF;
+    train_table := autorec._quote_name(train_table);
+    test_table := autorec._quote_name(test_table);
+    -- A deterministic pseudo-random key per row: the hash of the whole row and the seed.
+    key := format('pg_catalog.hashtextextended(s::text, %s)', seed);
+    IF method = 'random' THEN
+        test_pred := format('(%s OPERATOR(pg_catalog.&) 1048575) < %s', key,
+                            floor(test_fraction * 1048576)::bigint);
+    ELSIF method = 'user' THEN
+        -- Per user, the same fraction of that user's ratings goes to the test set.
+        test_pred := format('(pg_catalog.percent_rank() OVER (PARTITION BY s.%I ORDER BY %s)) '
+                            '>= %s', ucol, key, 1 - test_fraction);
+    ELSIF method = 'time' THEN
+        IF tcol IS NULL THEN
+            RAISE EXCEPTION 'method "time" needs the option time_column'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- The latest ratings (by time_column) form the test set.
+        test_pred := format('(pg_catalog.percent_rank() OVER (ORDER BY s.%I, %s)) >= %s',
+                            tcol, key, 1 - test_fraction);
+    ELSE
+        RAISE EXCEPTION 'option "method" has an invalid value "%"', method
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Valid values: random, user, time.';
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE autorec_split_tmp ON COMMIT DROP AS '
+                   'SELECT s.*, %s AS autorec_is_test FROM %s s', test_pred, src);
+    EXECUTE format('CREATE TABLE %s AS SELECT (t).* FROM (SELECT t FROM autorec_split_tmp t '
+                   'WHERE NOT autorec_is_test) x', train_table);
+    EXECUTE format('ALTER TABLE %s DROP COLUMN autorec_is_test', train_table);
+    EXECUTE format('CREATE TABLE %s AS SELECT (t).* FROM (SELECT t FROM autorec_split_tmp t '
+                   'WHERE autorec_is_test) x', test_table);
+    EXECUTE format('ALTER TABLE %s DROP COLUMN autorec_is_test', test_table);
+    DROP TABLE autorec_split_tmp;
+    RETURN QUERY EXECUTE format('SELECT (SELECT pg_catalog.count(*) FROM %s), '
+                                '(SELECT pg_catalog.count(*) FROM %s)', train_table, test_table);
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_split(text, text, text, double precision, integer, jsonb) IS
+    'split ratings into new train and test tables: random, per user, or by time';
+
+CREATE FUNCTION @extschema@.autorec_evaluate(model text, test_source text, k integer DEFAULT 10,
+                                             options jsonb DEFAULT '{}')
+    RETURNS TABLE (n_ratings bigint, n_users bigint, rmse double precision, mae double precision,
+                   precision_at_k double precision, recall_at_k double precision,
+                   ndcg_at_k double precision, map_at_k double precision,
+                   catalog_coverage double precision)
+LANGUAGE plpgsql AS $$
+DECLARE
+    e autorec.evaluation;
+BEGIN
+    e := autorec._evaluate(model, test_source, k, coalesce(options, '{}'));
+    -- Keep the latest evaluation with the version it measured (only the owner can write it).
+    UPDATE autorec.model_version v
+       SET metrics = pg_catalog.jsonb_build_object('evaluated_at', pg_catalog.now(), 'k', k,
+                         'test_source', test_source) OPERATOR(pg_catalog.||) pg_catalog.to_jsonb(e)
+      FROM autorec.model m
+     WHERE m.name OPERATOR(pg_catalog.=) coalesce(autorec_evaluate.model,
+               (SELECT d.name FROM autorec.model d WHERE d.is_default))
+       AND v.model OPERATOR(pg_catalog.=) m.name AND v.version OPERATOR(pg_catalog.=) m.current_version
+       AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER');
+    RETURN QUERY SELECT e.*;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_evaluate(text, text, integer, jsonb) IS
+    'RMSE, MAE and top-k metrics of a model on held-out ratings (relevance_threshold default 4)';
+
+------------------------------------------------------------------------------------------------
+-- Managing
+------------------------------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.autorec_models AS
+SELECT m.name AS model, v.algorithm, v.version, m.is_default, v.n_users, v.n_items, v.n_ratings,
+       pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.trained_at, v.train_seconds,
+       v.options, v.metrics, m.owner, m.source, m.last_refreshed, m.last_refresh_seconds
+  FROM autorec.model m
+  JOIN autorec.model_version v ON v.model = m.name AND v.version = m.current_version;
+COMMENT ON VIEW @extschema@.autorec_models IS 'the current version of every model';
+GRANT SELECT ON @extschema@.autorec_models TO PUBLIC;
+
+CREATE FUNCTION @extschema@.autorec_training_history(model text)
+    RETURNS TABLE (epoch integer, train_rmse double precision,
+                   validation_rmse double precision, seconds double precision)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = autorec_training_history.model) THEN
+        PERFORM autorec._check_owner(model);
+    END IF;
+    RETURN QUERY
+    SELECT (h->>'epoch')::integer, (h->>'train_rmse')::double precision,
+           (h->>'validation_rmse')::double precision, (h->>'seconds')::double precision
+      FROM autorec.model m
+      JOIN autorec.model_version v ON v.model = m.name AND v.version = m.current_version,
+           jsonb_array_elements(v.history) h
+     WHERE m.name = autorec_training_history.model
+     ORDER BY 1;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_training_history(text) IS
+    'per-epoch train and validation RMSE of the current version of a model';
+
+CREATE FUNCTION @extschema@.autorec_set_default(model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM autorec._check_owner(model);
+    UPDATE autorec.model SET is_default = false WHERE is_default AND name <> autorec_set_default.model;
+    UPDATE autorec.model SET is_default = true WHERE name = autorec_set_default.model;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_set_default(text) IS
+    'make a model the default one (used when recommend() is called without a model)';
+
+CREATE FUNCTION @extschema@.autorec_rollback(model text) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cur integer;
+    prev integer;
+BEGIN
+    PERFORM autorec._check_owner(model);
+    SELECT current_version INTO cur FROM autorec.model WHERE name = autorec_rollback.model FOR UPDATE;
+    SELECT max(version) INTO prev FROM autorec.model_version
+     WHERE model_version.model = autorec_rollback.model AND version < cur;
+    IF prev IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no version before version %', model, cur
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE autorec.model SET current_version = prev WHERE name = autorec_rollback.model;
+    RETURN prev;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_rollback(text) IS
+    'make the version before the current one current again; returns that version';
+
+CREATE FUNCTION @extschema@.autorec_drop_model(model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM autorec._check_owner(model);
+    DELETE FROM autorec.model WHERE name = autorec_drop_model.model;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_drop_model(text) IS 'drop a model and all its versions';
+
+CREATE FUNCTION @extschema@.autorec_schedule_refresh(model text, schedule text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job bigint;
+BEGIN
+    PERFORM autorec._check_owner(model);
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Add pg_cron to shared_preload_libraries, set cron.database_name, restart, '
+                         'then CREATE EXTENSION pg_cron.';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
+      USING 'autorec_refresh_' || model, schedule,
+            format('CALL %I.autorec_retrain(%L)',
+                   (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                     WHERE e.extname = 'autorec'), model);
+    RETURN job;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_schedule_refresh(text, text) IS
+    'retrain a model on a cron schedule with pg_cron; returns the pg_cron job id';
+
+CREATE FUNCTION @extschema@.autorec_unschedule_refresh(model text) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    done boolean;
+BEGIN
+    PERFORM autorec._check_owner(model);
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in this database'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' INTO done USING 'autorec_refresh_' || model;
+    RETURN done;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_unschedule_refresh(text) IS
+    'remove the pg_cron job that refreshes a model';

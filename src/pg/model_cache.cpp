@@ -1,0 +1,138 @@
+// Model lookup (saved SPI plans against autorec.model) and the per-backend model cache.
+#include "pg/model_cache.hpp"
+
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "pg/guard.hpp"
+
+namespace autorec::pg {
+namespace {
+
+struct CacheEntry {
+  int64_t version_id;
+  std::shared_ptr<const Recommender> model;
+};
+
+// One entry per model name: a new version replaces the old one.
+std::unordered_map<std::string, CacheEntry>& cache() {
+  static std::unordered_map<std::string, CacheEntry> c;
+  return c;
+}
+
+SPIPlanPtr plan_named, plan_default, plan_weights;
+
+// Prepared once per backend; the plan cache replans them if the catalog changes.
+void prepare_plans() {
+  if (plan_named) return;
+  Oid text_arg[1] = {TEXTOID};
+  Oid id_arg[1] = {INT8OID};
+  SPIPlanPtr a = SPI_prepare(
+      "SELECT m.name, v.id, v.version FROM autorec.model m JOIN autorec.model_version v "
+      "ON v.model OPERATOR(pg_catalog.=) m.name AND v.version OPERATOR(pg_catalog.=) "
+      "m.current_version WHERE m.name OPERATOR(pg_catalog.=) $1",
+      1, text_arg);
+  SPIPlanPtr b = SPI_prepare(
+      "SELECT m.name, v.id, v.version FROM autorec.model m JOIN autorec.model_version v "
+      "ON v.model OPERATOR(pg_catalog.=) m.name AND v.version OPERATOR(pg_catalog.=) "
+      "m.current_version WHERE m.is_default",
+      0, nullptr);
+  SPIPlanPtr c = SPI_prepare(
+      "SELECT weights FROM autorec.model_version WHERE id OPERATOR(pg_catalog.=) $1", 1, id_arg);
+  if (!a || !b || !c) elog(ERROR, "autorec: could not prepare catalog queries");
+  SPI_keepplan(a);
+  SPI_keepplan(b);
+  SPI_keepplan(c);
+  plan_named = a;
+  plan_default = b;
+  plan_weights = c;
+}
+
+std::string model_list() {
+  return pg_call([]() -> std::string {
+    int rc = SPI_execute(
+        "SELECT string_agg(pg_catalog.quote_literal(name), ', ' ORDER BY name) "
+        "FROM autorec.model",
+        true, 0);
+    if (rc != SPI_OK_SELECT || SPI_processed == 0) return std::string();
+    char* s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    return s ? std::string(s) : std::string();
+  });
+}
+
+}  // namespace
+
+const char* model_arg(FunctionCallInfo fcinfo, int argno) {
+  if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return nullptr;
+  return pg_call([&] { return text_to_cstring(PG_GETARG_TEXT_PP(argno)); });
+}
+
+std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out) {
+  ModelRef ref;
+  bool found = false;
+  pg_call([&] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
+    prepare_plans();
+  });
+  pg_call([&] {
+    Datum arg[1];
+    int rc;
+    if (name) {
+      arg[0] = CStringGetTextDatum(name);
+      rc = SPI_execute_plan(plan_named, arg, nullptr, true, 1);
+    } else {
+      rc = SPI_execute_plan(plan_default, nullptr, nullptr, true, 1);
+    }
+    if (rc != SPI_OK_SELECT) elog(ERROR, "autorec: catalog lookup failed");
+    if (SPI_processed == 1) {
+      bool isnull;
+      HeapTuple t = SPI_tuptable->vals[0];
+      TupleDesc d = SPI_tuptable->tupdesc;
+      char* n = TextDatumGetCString(SPI_getbinval(t, d, 1, &isnull));
+      ref.name.assign(n);  // std::string assign of a C string: no allocation failure path
+      ref.version_id = DatumGetInt64(SPI_getbinval(t, d, 2, &isnull));
+      ref.version = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
+      found = true;
+    }
+  });
+  if (!found) {
+    std::string models = model_list();
+    pg_call([] { SPI_finish(); });
+    if (name)
+      throw Error(ErrorKind::InvalidParameter, std::string("model \"") + name + "\" does not exist",
+                  models.empty() ? "No model has been trained yet: CALL autorec_train(...)."
+                                 : "Models: " + models + ".");
+    throw Error(ErrorKind::InvalidParameter, "there is no default model",
+                models.empty()
+                    ? "Train one with CALL autorec_train('name', 'baseline', 'ratings')."
+                    : "Choose one with SELECT autorec_set_default('name'); models: " + models +
+                          ".");
+  }
+  if (out) *out = ref;
+  auto it = cache().find(ref.name);
+  if (it != cache().end() && it->second.version_id == ref.version_id) {
+    pg_call([] { SPI_finish(); });
+    return it->second.model;
+  }
+  const uint8_t* bytes = nullptr;
+  size_t len = 0;
+  pg_call([&] {
+    Datum arg[1] = {Int64GetDatum(ref.version_id)};
+    if (SPI_execute_plan(plan_weights, arg, nullptr, true, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
+      elog(ERROR, "autorec: weights of model \"%s\" version %d not found", ref.name.c_str(),
+           ref.version);
+    bool isnull;
+    Datum w = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    if (isnull) elog(ERROR, "autorec: weights of model \"%s\" are NULL", ref.name.c_str());
+    bytea* b = DatumGetByteaPP(w);
+    bytes = reinterpret_cast<const uint8_t*>(VARDATA_ANY(b));
+    len = VARSIZE_ANY_EXHDR(b);
+  });
+  std::shared_ptr<const Recommender> model = Recommender::deserialize(bytes, len);
+  pg_call([] { SPI_finish(); });
+  cache()[ref.name] = {ref.version_id, model};
+  return model;
+}
+
+}  // namespace autorec::pg

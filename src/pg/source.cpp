@@ -1,0 +1,188 @@
+// Ratings from any table, view or query: columns found by name, any integer id type, any
+// numeric rating type, NULL rows skipped and counted.
+#include "pg/source.hpp"
+
+#include <cctype>
+#include <chrono>
+
+#include "core/error.hpp"
+#include "core/options.hpp"
+#include "pg/guard.hpp"
+
+namespace autorec::pg {
+namespace {
+
+constexpr long kBatchRows = 10000;
+
+bool looks_like_query(const std::string& s) {
+  size_t p = 0;
+  while (p < s.size() && (std::isspace(static_cast<unsigned char>(s[p])) || s[p] == '(')) ++p;
+  std::string word;
+  while (p < s.size() && std::isalpha(static_cast<unsigned char>(s[p])))
+    word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[p++]))));
+  return word == "select" || word == "with" || word == "values" || word == "table";
+}
+
+// SELECT text for the source; relations are resolved on the caller's search_path and quoted.
+std::string source_sql(const std::string& source, std::string& resolved) {
+  if (looks_like_query(source)) {
+    std::string q = source;
+    while (!q.empty() && (std::isspace(static_cast<unsigned char>(q.back())) || q.back() == ';'))
+      q.pop_back();
+    resolved = q;
+    return "SELECT * FROM (" + q + ") AS autorec_source";
+  }
+  const char* qualified = pg_call([&]() -> const char* {
+    List* names = stringToQualifiedNameList(source.c_str());
+    RangeVar* rv = makeRangeVarFromNameList(names);
+    Oid relid = RangeVarGetRelid(rv, AccessShareLock, false);
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+                                      get_rel_name(relid));
+  });
+  resolved = qualified;
+  return std::string("SELECT * FROM ") + qualified;
+}
+
+enum class Kind { Int2, Int4, Int8, Float4, Float8, Numeric, Invalid };
+
+Kind kind_of(Oid type) {
+  switch (type) {
+    case INT2OID: return Kind::Int2;
+    case INT4OID: return Kind::Int4;
+    case INT8OID: return Kind::Int8;
+    case FLOAT4OID: return Kind::Float4;
+    case FLOAT8OID: return Kind::Float8;
+    case NUMERICOID: return Kind::Numeric;
+    default: return Kind::Invalid;
+  }
+}
+
+struct Column {
+  int attno = 0;
+  Kind kind = Kind::Invalid;
+};
+
+// Called inside pg_call.
+double to_double(Datum d, Kind k) {
+  switch (k) {
+    case Kind::Int2: return DatumGetInt16(d);
+    case Kind::Int4: return DatumGetInt32(d);
+    case Kind::Int8: return static_cast<double>(DatumGetInt64(d));
+    case Kind::Float4: return DatumGetFloat4(d);
+    case Kind::Float8: return DatumGetFloat8(d);
+    case Kind::Numeric: return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+    default: return 0;
+  }
+}
+
+int64_t to_int64(Datum d, Kind k) {
+  switch (k) {
+    case Kind::Int2: return DatumGetInt16(d);
+    case Kind::Int4: return DatumGetInt32(d);
+    default: return DatumGetInt64(d);
+  }
+}
+
+}  // namespace
+
+SourceColumns source_columns(Options& o) {
+  SourceColumns c;
+  c.user = o.text("user_column", c.user);
+  c.item = o.text("item_column", c.item);
+  c.rating = o.text("rating_column", c.rating);
+  return c;
+}
+
+RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
+                        SourceStats& stats) {
+  auto start = std::chrono::steady_clock::now();
+  if (source.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(ErrorKind::InvalidParameter, "the source is empty",
+                "Name a table or view, or give a SELECT query.");
+  std::string sql = source_sql(source, stats.resolved);
+  Portal portal = pg_call([&] {
+    SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
+    if (plan == nullptr)
+      elog(ERROR, "could not prepare the source query: %s", SPI_result_code_string(SPI_result));
+    return SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+  });
+  TupleDesc desc = portal->tupDesc;
+
+  const std::string* names[3] = {&cols.user, &cols.item, &cols.rating};
+  Column c[3];
+  std::string missing, found;
+  for (int k = 0; k < 3; ++k) {
+    c[k].attno = pg_call([&] { return SPI_fnumber(desc, names[k]->c_str()); });
+    if (c[k].attno <= 0) {
+      missing += (missing.empty() ? "" : ", ") + *names[k];
+      continue;
+    }
+    Oid type = TupleDescAttr(desc, c[k].attno - 1)->atttypid;
+    c[k].kind = kind_of(type);
+    bool ok = k < 2 ? (c[k].kind == Kind::Int2 || c[k].kind == Kind::Int4 || c[k].kind == Kind::Int8)
+                    : c[k].kind != Kind::Invalid;
+    if (!ok) {
+      const char* tname = pg_call([&] { return format_type_be(type); });
+      throw Error(ErrorKind::InvalidParameter,
+                  "column \"" + *names[k] + "\" of the source has type " + tname +
+                      (k < 2 ? ", but ids must be an integer type (smallint, integer, bigint)"
+                             : ", but ratings must be a numeric type"));
+    }
+  }
+  if (!missing.empty()) {
+    for (int a = 0; a < desc->natts; ++a) {
+      Form_pg_attribute att = TupleDescAttr(desc, a);
+      if (att->attisdropped) continue;
+      found += (found.empty() ? "" : ", ") + std::string(NameStr(att->attname));
+    }
+    throw Error(ErrorKind::InvalidParameter, "the source has no column " + missing,
+                "Its columns are: " + found +
+                    ". Name other columns with the options user_column, item_column and "
+                    "rating_column.");
+  }
+
+  RawRatings raw;
+  while (true) {
+    uint64 n = pg_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      SPI_cursor_fetch(portal, true, kBatchRows);
+      return SPI_processed;
+    });
+    if (n == 0) break;
+    size_t base = raw.size();
+    raw.users.resize(base + n);
+    raw.items.resize(base + n);
+    raw.ratings.resize(base + n);
+    int64_t* us = raw.users.data() + base;
+    int64_t* is = raw.items.data() + base;
+    double* rs = raw.ratings.data() + base;
+    uint64 kept = pg_call([&] {
+      uint64 m = 0;
+      SPITupleTable* tt = SPI_tuptable;
+      for (uint64 r = 0; r < n; ++r) {
+        bool null_u, null_i, null_r;
+        Datum du = SPI_getbinval(tt->vals[r], tt->tupdesc, c[0].attno, &null_u);
+        Datum di = SPI_getbinval(tt->vals[r], tt->tupdesc, c[1].attno, &null_i);
+        Datum dr = SPI_getbinval(tt->vals[r], tt->tupdesc, c[2].attno, &null_r);
+        if (null_u || null_i || null_r) continue;
+        us[m] = to_int64(du, c[0].kind);
+        is[m] = to_int64(di, c[1].kind);
+        rs[m] = to_double(dr, c[2].kind);
+        ++m;
+      }
+      SPI_freetuptable(tt);
+      return m;
+    });
+    stats.rows += n;
+    stats.skipped_null += n - kept;
+    raw.users.resize(base + kept);
+    raw.items.resize(base + kept);
+    raw.ratings.resize(base + kept);
+  }
+  pg_call([&] { SPI_cursor_close(portal); });
+  stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return raw;
+}
+
+}  // namespace autorec::pg

@@ -1,0 +1,144 @@
+// autorec._train(): read the source, fit, serialize; the catalog work is SQL in
+// sql/autorec--*.sql.
+#include "pg/training.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "pg/guard.hpp"
+#include "pg/source.hpp"
+
+namespace autorec::pg {
+
+void report_progress(const std::string& label, const std::string& message) {
+  pg_call([&] {
+    ereport(NOTICE, (errmsg("%s: %s", label.c_str(), message.c_str())));
+    // Shown in pg_stat_activity.query of this backend until the statement ends.
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s: %s", label.c_str(), message.c_str());
+    pgstat_report_activity(STATE_RUNNING, buf);
+  });
+}
+
+FitContext fit_context(const std::string& label) {
+  FitContext ctx;
+  // Only reads the flags the signal handlers set; CHECK_FOR_INTERRUPTS runs later, in guard().
+  ctx.interrupt_check = [] { return QueryCancelPending || ProcDiePending; };
+  ctx.notice_sink = [label](const std::string& m) { report_progress(label, m); };
+  return ctx;
+}
+
+bytea* to_bytea(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() + VARHDRSZ > MaxAllocSize)
+    throw Error(ErrorKind::ResourceLimit,
+                "the model is " + std::to_string(bytes.size() >> 20) +
+                    " MB, more than a bytea can hold (1 GB)",
+                "Use fewer factors, hidden units or neighbours (options factors, hidden, "
+                "max_neighbors), or train on fewer users and items.");
+  return pg_call([&] {
+    bytea* b = static_cast<bytea*>(palloc(bytes.size() + VARHDRSZ));
+    SET_VARSIZE(b, bytes.size() + VARHDRSZ);
+    memcpy(VARDATA(b), bytes.data(), bytes.size());
+    return b;
+  });
+}
+
+std::string jsonb_text(Jsonb* options) {
+  if (!options) return "{}";
+  return pg_call([&]() -> std::string {
+    char* s = JsonbToCString(nullptr, &options->root, VARSIZE(options));
+    return std::string(s);
+  });
+}
+
+namespace {
+
+std::string history_json(const std::vector<EpochStats>& h) {
+  std::string out = "[";
+  char buf[256];
+  auto num = [](double v) {
+    char b[32];
+    if (std::isnan(v)) return std::string("null");
+    snprintf(b, sizeof b, "%.6g", v);
+    return std::string(b);
+  };
+  for (size_t k = 0; k < h.size(); ++k) {
+    snprintf(buf, sizeof buf, "%s{\"epoch\": %d, \"train_rmse\": %s, \"validation_rmse\": %s, "
+             "\"seconds\": %s}", k ? ", " : "", h[k].epoch, num(h[k].train_rmse).c_str(),
+             num(h[k].validation_rmse).c_str(), num(h[k].seconds).c_str());
+    out += buf;
+  }
+  return out + "]";
+}
+
+}  // namespace
+}  // namespace autorec::pg
+
+using namespace autorec;
+using namespace autorec::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(autorec_train_source);
+}
+
+// autorec._train(model text, algorithm text, source text, options jsonb)
+//   RETURNS autorec.trained (weights, source, n_users, n_items, n_ratings, train_seconds, history)
+extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
+  return guard([&]() -> Datum {
+    for (int a = 0; a < 3; ++a)
+      if (PG_ARGISNULL(a))
+        throw Error(ErrorKind::InvalidParameter, "model, algorithm and source must not be NULL");
+    std::string model = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
+    std::string algorithm = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
+    std::string source = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+    Jsonb* jb = PG_ARGISNULL(3) ? nullptr : pg_call([&] { return PG_GETARG_JSONB_P(3); });
+
+    // Validate everything before reading a possibly large table.
+    Options options = Options::parse(jsonb_text(jb));
+    SourceColumns cols = source_columns(options);
+    std::unique_ptr<Recommender> rec = Recommender::configure(algorithm, std::move(options));
+
+    const std::string label = "autorec_train(" + model + ")";
+    SourceStats stats;
+    pg_call([] {
+      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
+    });
+    RawRatings raw = read_ratings(source, cols, stats);
+    pg_call([] { SPI_finish(); });
+    char buf[256];
+    snprintf(buf, sizeof buf, "read %llu rows from %s in %.2f s (%llu with NULLs skipped)",
+             static_cast<unsigned long long>(stats.rows),
+             stats.resolved.size() > 60 ? "the query" : stats.resolved.c_str(), stats.seconds,
+             static_cast<unsigned long long>(stats.skipped_null));
+    report_progress(label, buf);
+
+    FitContext ctx = fit_context(label);
+    rec->fit(raw, ctx);
+    raw = RawRatings();  // free the input before serializing
+    snprintf(buf, sizeof buf,
+             "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in "
+             "%.2f s",
+             algorithm.c_str(), rec->users().size(), rec->items().size(), rec->ratings().nnz(),
+             rec->duplicates(), rec->fit_seconds());
+    report_progress(label, buf);
+    std::vector<uint8_t> bytes = rec->serialize();
+    std::string history = history_json(rec->history());
+
+    return pg_call([&] {
+      TupleDesc desc;
+      if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "autorec._train must return a composite type");
+      desc = BlessTupleDesc(desc);
+      Datum values[7];
+      bool nulls[7] = {false, false, false, false, false, false, false};
+      values[0] = PointerGetDatum(to_bytea(bytes));
+      values[1] = CStringGetTextDatum(stats.resolved.c_str());
+      values[2] = Int64GetDatum(rec->users().size());
+      values[3] = Int64GetDatum(rec->items().size());
+      values[4] = Int64GetDatum(static_cast<int64>(rec->ratings().nnz()));
+      values[5] = Float8GetDatum(stats.seconds + rec->fit_seconds());
+      values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(history.c_str()));
+      return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+    });
+  });
+}
