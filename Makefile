@@ -7,7 +7,7 @@ OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp src/core/*/*.cpp sr
 REGRESS = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=test
 
-PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/eigen3
+PG_CPPFLAGS = -I$(srcdir)/src -isystem /usr/include/eigen3
 PG_CXXFLAGS += -std=c++17 -O2 -march=native -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK += -lstdc++ -lpthread
 PG_CXXFLAGS += -MMD -MP

@@ -134,12 +134,18 @@ BEGIN
         RAISE EXCEPTION 'model, algorithm and source must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF model OPERATOR(pg_catalog.=) '' OR pg_catalog.length(model) OPERATOR(pg_catalog.>) 200 THEN
+        RAISE EXCEPTION 'a model name must have 1 to 200 characters'
+            USING ERRCODE = 'invalid_name';
+    END IF;
     -- Lock the model's row so that two trainings of one model queue up, and check ownership
     -- before spending time on training.
-    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model FOR UPDATE;
+    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model;
     is_new := NOT FOUND;
     IF NOT is_new THEN
         PERFORM autorec._check_owner(model);
+        PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model
+            FOR UPDATE;
     END IF;
 
     t := autorec._train(model, algorithm, source, coalesce(options, '{}'));

@@ -44,7 +44,7 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx) {
   ratings_ = std::move(d.matrix);
   duplicates_ = d.duplicates;
   ctx.check_interrupt();
-  baseline_ = fit_biases(ratings_, bias_options_);
+  baseline_ = fit_biases(ratings_, bias_options_, &ctx);
   ctx.seed = seed_;
   ctx.threads = threads_;
   model_->fit(data(), ctx);

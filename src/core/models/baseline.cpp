@@ -14,13 +14,14 @@ BiasOptions BiasOptions::read(Options& o, const std::string& prefix) {
   return b;
 }
 
-Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt) {
+Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, const FitContext* ctx) {
   Biases b;
   b.mean = m.mean();
   b.reg_user = opt.reg_user;
   b.user.assign(static_cast<size_t>(m.n_users()), 0.f);
   b.item.assign(static_cast<size_t>(m.n_items()), 0.f);
   for (int e = 0; e < opt.epochs; ++e) {
+    if (ctx) ctx->check_interrupt();
     for (int32_t i = 0; i < m.n_items(); ++i) {
       SparseRow c = m.item(i);
       double dev = 0;

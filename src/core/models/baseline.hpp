@@ -35,7 +35,8 @@ struct Biases {
   void load(Reader& r, int32_t n_users, int32_t n_items);
 };
 
-Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt);
+// Polls ctx (if given) once per epoch.
+Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, const FitContext* ctx = nullptr);
 
 class BaselineModel : public Model {
  public:

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test: the core's unit tests (GoogleTest via ctest), then, against a PostgreSQL
+# started here in a temporary directory, the pg_regress suite and the integration tests.
+# Installs what is missing first. Prints the server log and regression.diffs on failure.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_packages
+
+passed=0
+failed=0
+suite() {  # suite NAME COMMAND...: runs one suite and counts it
+  local name=$1
+  shift
+  log "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
+}
+
+unit_tests() {
+  cmake -S "$ROOT" -B "$ROOT/build/unit" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+    cmake --build "$ROOT/build/unit" -j"$(nproc)" --target unit_tests >/dev/null &&
+    (cd "$ROOT/build/unit" && ctest --output-on-failure -j"$(nproc)")
+}
+suite "unit tests (src/core)" unit_tests
+
+build_install
+PGDIR=$(mktemp -d /tmp/autorec-test.XXXXXX)
+PORT=${AUTOREC_TEST_PORT:-5498}
+trap 'stop_cluster "$PGDIR"; rm -rf "$PGDIR"' EXIT
+start_cluster "$PGDIR" "$PORT" "shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+max_worker_processes = 16"
+
+regress() {
+  rm -f "$ROOT/regression.diffs"
+  if make -C "$ROOT" -s installcheck; then return 0; fi
+  echo "---- regression.diffs"; cat "$ROOT/regression.diffs" 2>/dev/null || true
+  echo "---- server log (last 100 lines)"; tail -n 100 "$PGDIR/server.log"
+  return 1
+}
+suite "pg_regress" regress
+
+for t in "$ROOT"/test/integration/*.sh; do
+  [ -e "$t" ] || continue
+  suite "integration: $(basename "$t" .sh)" bash "$t" "$PGDIR"
+done
+
+log "summary"
+echo "test suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]
