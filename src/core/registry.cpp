@@ -1,8 +1,10 @@
 // Where each model family is made known: one line per algorithm.
 #include "core/registry.hpp"
 
+#include "core/models/autorec.hpp"
 #include "core/models/baseline.hpp"
 #include "core/models/knn.hpp"
+#include "core/models/svd.hpp"
 #include "core/options.hpp"
 
 namespace autorec {
@@ -18,6 +20,8 @@ struct Entry {
 const Entry kAlgorithms[] = {
     {"baseline", [](Options&) -> std::unique_ptr<Model> { return std::make_unique<BaselineModel>(); }},
     {"knn", make_knn_model},
+    {"svd", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<SvdModel>(SvdOptions::read(o)); }},
+    {"autorec", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<AutoRecModel>(o); }},
 };
 
 }  // namespace

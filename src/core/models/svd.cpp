@@ -1,0 +1,368 @@
+// Latent-factor models: options, fitting, serving (precomputed user vectors, fold-in of new
+// users), item similarity and serialization.
+#include "core/models/svd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+#include "core/models/baseline.hpp"
+#include "core/models/svd_train.hpp"
+#include "core/options.hpp"
+#include "core/serialize.hpp"
+
+namespace autorec {
+
+using svd::RowMatrixF;
+
+namespace {
+
+constexpr int kMaxFactors = 1000;
+
+// Options of algorithm 'svd' and their defaults.
+//
+//   method               'sgd' (default): biased MF, mu + b_u + b_i + q_i . p_u, by SGD as
+//                        Surprise's SVD; 'als': the same model by alternating least squares;
+//                        'svdpp': SVD++, q_i . (p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j).
+//   factors              latent dimension k                       sgd 100 | als 20 | svdpp 50
+//   epochs               passes over the ratings                  sgd 40  | als 15 | svdpp 40
+//   learning_rate        every SGD learning rate                  sgd 0.007        | svdpp 0.007
+//     lr_bias, lr_factors      per group, override learning_rate
+//     lr_bu, lr_bi, lr_pu, lr_qi, lr_yj   per parameter (Surprise's names), override the group
+//   lr_decay             learning rates are multiplied by this after every epoch   0.95
+//   regularization       every penalty                            sgd 0.05 | als 0.1 | svdpp 0.05
+//     reg_bias, reg_factors, reg_bu, reg_bi, reg_pu, reg_qi, reg_yj   as for the learning rates
+//   init_std             std. deviation of the initial factors    0.1
+//   validation_fraction  share of the ratings held out to stop early (0 = off)         0
+//   patience             epochs without a better validation RMSE before stopping      3
+//
+// The penalties are per rating (see svd::Hyper): each method minimises the same objective, so
+// ALS's reg_factors means what SGD's does (ALS-WR's weighted-lambda). ALS has no learning rate;
+// giving one is an error. Surprise's defaults (100 factors, 20 epochs, lr 0.005, reg 0.02, no
+// decay) stop far from a good optimum on MovieLens; the defaults above were chosen on
+// validation splits of the ML-100K training folds (see test/bench/bench_svd.cpp).
+//
+// Reproducibility: sgd and als give bit-identical results for a given seed whatever the number
+// of threads (sgd visits a grid of blocks that share no user or item; als solves each user and
+// item independently). svdpp runs users in parallel without locks, so with threads > 1 its
+// result varies slightly from run to run; with threads = 1 it is exactly reproducible.
+struct MethodDefaults {
+  int factors, epochs;
+  double lr_bias, lr_factors, lr_decay, reg_bias, reg_factors, init_std;
+};
+
+MethodDefaults defaults_for(SvdOptions::Method m) {
+  switch (m) {
+    case SvdOptions::Method::Als:
+      return {20, 15, 0, 0, 1, 0.1, 0.1, 0.1};
+    case SvdOptions::Method::Svdpp:
+      return {50, 40, 0.007, 0.007, 0.95, 0.05, 0.05, 0.1};
+    case SvdOptions::Method::Sgd:
+    default:
+      return {100, 40, 0.007, 0.007, 0.95, 0.05, 0.05, 0.1};
+  }
+}
+
+}  // namespace
+
+const char* method_name(SvdOptions::Method m) {
+  switch (m) {
+    case SvdOptions::Method::Als:
+      return "als";
+    case SvdOptions::Method::Svdpp:
+      return "svdpp";
+    case SvdOptions::Method::Sgd:
+    default:
+      return "sgd";
+  }
+}
+
+SvdOptions SvdOptions::read(Options& o) {
+  SvdOptions s;
+  const std::string m = o.choice("method", "sgd", {"sgd", "als", "svdpp"});
+  s.method = m == "als" ? Method::Als : m == "svdpp" ? Method::Svdpp : Method::Sgd;
+  const MethodDefaults d = defaults_for(s.method);
+  const bool sgd_like = s.method != Method::Als;
+  const bool implicit = s.method == Method::Svdpp;
+
+  auto not_for = [&](const std::string& name, const std::string& why) {
+    if (o.has(name))
+      throw Error(ErrorKind::InvalidParameter,
+                  "option \"" + name + "\" does not apply to method \"" + m + "\"", why);
+  };
+  for (const char* name : {"lr_yj", "reg_yj"})
+    if (!implicit) not_for(name, "Only method 'svdpp' has implicit factors y_j.");
+  if (!sgd_like)
+    for (const char* name : {"learning_rate", "lr_bias", "lr_factors", "lr_bu", "lr_bi", "lr_pu",
+                             "lr_qi", "lr_decay"})
+      not_for(name, "ALS solves each least-squares problem exactly and has no learning rate.");
+
+  s.factors = static_cast<int>(o.integer("factors", d.factors, 1, kMaxFactors));
+  s.epochs = static_cast<int>(o.integer("epochs", d.epochs, 1, 10000));
+
+  // A group default (learning_rate, regularization) overrides the tuned per-term defaults; a
+  // group override (lr_bias...) the former; a per-parameter one (lr_bu...) everything.
+  auto grouped = [&](const char* all, double lo, double hi, double def_bias, double def_factors,
+                     const char* bias, const char* factors, const char* bu, const char* bi,
+                     const char* pu, const char* qi, const char* yj, float* out) {
+    const bool given = o.has(all);
+    const double v = o.number(all, def_factors, lo, hi);
+    const double b = o.number(bias, given ? v : def_bias, lo, hi);
+    const double f = o.number(factors, given ? v : def_factors, lo, hi);
+    out[0] = static_cast<float>(o.number(bu, b, lo, hi));
+    out[1] = static_cast<float>(o.number(bi, b, lo, hi));
+    out[2] = static_cast<float>(o.number(pu, f, lo, hi));
+    out[3] = static_cast<float>(o.number(qi, f, lo, hi));
+    out[4] = implicit ? static_cast<float>(o.number(yj, f, lo, hi)) : 0.0f;
+  };
+  float v[5];
+  if (sgd_like) {
+    grouped("learning_rate", 1e-6, 1.0, d.lr_bias, d.lr_factors, "lr_bias", "lr_factors", "lr_bu",
+            "lr_bi", "lr_pu", "lr_qi", "lr_yj", v);
+    s.hyper.lr_bu = v[0];
+    s.hyper.lr_bi = v[1];
+    s.hyper.lr_pu = v[2];
+    s.hyper.lr_qi = v[3];
+    s.hyper.lr_yj = v[4];
+    s.lr_decay = o.number("lr_decay", d.lr_decay, 0.01, 1.0);
+  }
+  grouped("regularization", 0.0, 100.0, d.reg_bias, d.reg_factors, "reg_bias", "reg_factors",
+          "reg_bu", "reg_bi", "reg_pu", "reg_qi", "reg_yj", v);
+  s.hyper.reg_bu = v[0];
+  s.hyper.reg_bi = v[1];
+  s.hyper.reg_pu = v[2];
+  s.hyper.reg_qi = v[3];
+  s.hyper.reg_yj = v[4];
+  s.init_std = o.number("init_std", d.init_std, 0.0, 1.0);
+  s.validation_fraction = o.number("validation_fraction", 0.0, 0.0, 0.5);
+  s.patience = static_cast<int>(o.integer("patience", 3, 1, 1000));
+  return s;
+}
+
+void SvdModel::fit(const TrainingData& data, FitContext& ctx) {
+  const RatingMatrix& full = *data.ratings;
+  const int k = opt_.factors;
+  ValidationSplit split;
+  const RatingMatrix* train = &full;
+  if (opt_.validation_fraction > 0) {
+    split = split_for_validation(full, opt_.validation_fraction, ctx.seed ^ 0x76A11DA7Eull);
+    if (split.validation.empty() || split.train.nnz() == 0)
+      split.validation.clear();
+    else
+      train = &split.train;
+  }
+
+  SvdParams& p = params_;
+  p.mean = train->mean();
+  const Eigen::Index nu = full.n_users(), ni = full.n_items();
+  std::mt19937_64 rng(ctx.seed);
+  std::normal_distribution<float> normal(0.0f, static_cast<float>(opt_.init_std));
+  auto random = [&](Eigen::Index rows) {
+    RowMatrixF m(rows, k);
+    for (Eigen::Index j = 0; j < m.size(); ++j) m.data()[j] = normal(rng);
+    return m;
+  };
+  p.P = random(nu);
+  p.Q = random(ni);
+  p.Y = opt_.method == SvdOptions::Method::Svdpp ? random(ni) : RowMatrixF();
+  p.bu = Eigen::VectorXf::Zero(nu);
+  p.bi = Eigen::VectorXf::Zero(ni);
+  if (std::getenv("SVD_BASEINIT")) {
+    BiasOptions bo;
+    bo.reg_user = data.baseline->reg_user;
+    Biases b = train == &full ? *data.baseline : fit_biases(*train, bo);
+    for (Eigen::Index u = 0; u < nu; ++u) p.bu[u] = b.user[u] + static_cast<float>(b.mean - p.mean);
+    for (Eigen::Index i = 0; i < ni; ++i) p.bi[i] = b.item[i];
+  }
+
+  train_svd(opt_, *train, split.validation, full.min_rating(), full.max_rating(), p, ctx);
+
+  if (train != &full) {
+    // Users and items whose every rating went to validation were never trained: serve them
+    // by the baseline alone.
+    for (int32_t u = 0; u < nu; ++u)
+      if (train->user(u).n == 0) {
+        p.P.row(u).setZero();
+        p.bu[u] = data.baseline->user[u];
+      }
+    for (int32_t i = 0; i < ni; ++i)
+      if (train->item(i).n == 0) {
+        p.Q.row(i).setZero();
+        if (p.Y.size()) p.Y.row(i).setZero();
+        p.bi[i] = data.baseline->item[i];
+      }
+  }
+  prepare_serving(full);
+}
+
+void SvdModel::prepare_serving(const RatingMatrix& m) {
+  const SvdParams& p = params_;
+  if (opt_.method == SvdOptions::Method::Svdpp) {
+    // The implicit set N(u) is the user's training items, all of them: serving after a fit
+    // with validation and after a load then agree.
+    implicit_users_ = p.P;
+    for (int32_t u = 0; u < m.n_users(); ++u) {
+      SparseRow r = m.user(u);
+      if (r.n == 0) continue;
+      Eigen::VectorXf s = Eigen::VectorXf::Zero(p.Q.cols());
+      for (size_t j = 0; j < r.n; ++j) s += p.Y.row(r.index[j]).transpose();
+      implicit_users_.row(u) += s.transpose() / std::sqrt(static_cast<float>(r.n));
+    }
+  } else {
+    implicit_users_.resize(0, 0);
+  }
+  item_norm_ = p.Q.rowwise().norm();
+}
+
+const float* SvdModel::serving_row(int32_t u) const {
+  const RowMatrixF& z = opt_.method == SvdOptions::Method::Svdpp ? implicit_users_ : params_.P;
+  return z.data() + static_cast<size_t>(u) * static_cast<size_t>(z.cols());
+}
+
+void SvdModel::user_vector(const UserProfile& user, Eigen::VectorXf& z, float& bias) const {
+  const SvdParams& p = params_;
+  const int k = static_cast<int>(p.Q.cols());
+  if (user.index >= 0 && user.index < p.P.rows()) {
+    z = Eigen::Map<const Eigen::VectorXf>(serving_row(user.index), k);
+    bias = p.bu[user.index];
+    return;
+  }
+  // Fold-in: the regularised least-squares [p; b_u] against the fixed item factors and
+  // biases, with the implicit term of the given items as a fixed offset (SVD++).
+  const SparseRow& r = user.ratings;
+  std::vector<size_t> ok;
+  for (size_t j = 0; j < r.n; ++j)
+    if (r.index[j] >= 0 && r.index[j] < p.Q.rows() && std::isfinite(r.value[j])) ok.push_back(j);
+  Eigen::VectorXf s = Eigen::VectorXf::Zero(k);
+  if (opt_.method == SvdOptions::Method::Svdpp && !ok.empty()) {
+    for (size_t j : ok) s += p.Y.row(r.index[j]).transpose();
+    s /= std::sqrt(static_cast<float>(ok.size()));
+  }
+  RowMatrixF x(static_cast<Eigen::Index>(ok.size()), k + 1);
+  Eigen::VectorXf t(static_cast<Eigen::Index>(ok.size()));
+  for (size_t a = 0; a < ok.size(); ++a) {
+    const int32_t i = r.index[ok[a]];
+    const Eigen::Index row = static_cast<Eigen::Index>(a);
+    x.row(row).head(k) = p.Q.row(i);
+    x(row, k) = 1.0f;
+    t[row] = static_cast<float>(r.value[ok[a]] - p.mean - p.bi[i]) - p.Q.row(i).dot(s);
+  }
+  Eigen::VectorXd reg(k + 1);
+  reg.head(k).setConstant(opt_.hyper.reg_pu);
+  reg[k] = opt_.hyper.reg_bu;
+  svd::LeastSquaresScratch ls(k + 1);
+  Eigen::VectorXf sol(k + 1);
+  svd::solve_regularised(x, t, reg, ls, sol.data());
+  z = sol.head(k) + s;
+  bias = sol[k];
+}
+
+double SvdModel::predict(const UserProfile& user, int32_t item) const {
+  const SvdParams& p = params_;
+  if (item < 0 || item >= p.Q.rows()) return p.mean;
+  const int k = static_cast<int>(p.Q.cols());
+  if (user.index >= 0 && user.index < p.P.rows()) {
+    Eigen::Map<const Eigen::VectorXf> z(serving_row(user.index), k);
+    return p.mean + p.bu[user.index] + p.bi[item] + p.Q.row(item).dot(z);
+  }
+  Eigen::VectorXf z;
+  float b;
+  user_vector(user, z, b);
+  return p.mean + b + p.bi[item] + p.Q.row(item).dot(z);
+}
+
+void SvdModel::score(const UserProfile& user, float* out) const {
+  const SvdParams& p = params_;
+  const int k = static_cast<int>(p.Q.cols());
+  Eigen::Map<Eigen::VectorXf> o(out, p.Q.rows());
+  float b;
+  if (user.index >= 0 && user.index < p.P.rows()) {
+    b = p.bu[user.index];
+    o.noalias() = p.Q * Eigen::Map<const Eigen::VectorXf>(serving_row(user.index), k);
+  } else {
+    Eigen::VectorXf z;
+    user_vector(user, z, b);
+    o.noalias() = p.Q * z;
+  }
+  o.array() += p.bi.array() + static_cast<float>(p.mean + b);
+}
+
+std::vector<ScoredIndex> SvdModel::similar_items(int32_t item, size_t n) const {
+  const SvdParams& p = params_;
+  if (item < 0 || item >= p.Q.rows() || n == 0 || item_norm_[item] <= 0) return {};
+  Eigen::VectorXf dots = p.Q * p.Q.row(item).transpose();
+  std::vector<ScoredIndex> all;
+  all.reserve(static_cast<size_t>(p.Q.rows()));
+  for (Eigen::Index j = 0; j < p.Q.rows(); ++j) {
+    if (j == item || item_norm_[j] <= 0) continue;
+    all.push_back({static_cast<int32_t>(j),
+                   static_cast<double>(dots[j]) / (static_cast<double>(item_norm_[item]) * item_norm_[j])});
+  }
+  n = std::min(n, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
+                    [](const ScoredIndex& a, const ScoredIndex& b) {
+                      return a.score != b.score ? a.score > b.score : a.index < b.index;
+                    });
+  all.resize(n);
+  return all;
+}
+
+namespace {
+
+void put_matrix(Writer& w, const RowMatrixF& m) {
+  w.put_vector(std::vector<float>(m.data(), m.data() + m.size()));
+}
+
+template <typename M>
+void get_matrix(Reader& r, M& m, Eigen::Index rows, Eigen::Index cols) {
+  std::vector<float> v = r.get_vector_exact<float>(static_cast<uint64_t>(rows) *
+                                                   static_cast<uint64_t>(cols));
+  for (float x : v)
+    if (!std::isfinite(x)) Reader::corrupt("non-finite svd parameter");
+  m.resize(rows, cols);
+  std::copy(v.begin(), v.end(), m.data());
+}
+
+}  // namespace
+
+void SvdModel::save(Writer& w) const {
+  const SvdParams& p = params_;
+  w.put<uint8_t>(static_cast<uint8_t>(opt_.method));
+  w.put<int32_t>(static_cast<int32_t>(p.Q.cols()));
+  w.put<double>(p.mean);
+  w.put<svd::Hyper>(opt_.hyper);  // the penalties are what fold-in needs
+  put_matrix(w, p.P);
+  put_matrix(w, p.Q);
+  w.put_vector(std::vector<float>(p.bu.data(), p.bu.data() + p.bu.size()));
+  w.put_vector(std::vector<float>(p.bi.data(), p.bi.data() + p.bi.size()));
+  if (opt_.method == SvdOptions::Method::Svdpp) put_matrix(w, p.Y);
+}
+
+void SvdModel::load(Reader& r, const TrainingData& data) {
+  const uint8_t method = r.get<uint8_t>();
+  if (method > static_cast<uint8_t>(SvdOptions::Method::Svdpp)) Reader::corrupt("svd method");
+  const int32_t k = r.get<int32_t>();
+  if (k < 1 || k > kMaxFactors) Reader::corrupt("svd factor count");
+  const double mean = r.get<double>();
+  if (!std::isfinite(mean)) Reader::corrupt("svd mean");
+  const svd::Hyper h = r.get<svd::Hyper>();
+  for (float x : {h.lr_bu, h.lr_bi, h.lr_pu, h.lr_qi, h.lr_yj, h.reg_bu, h.reg_bi, h.reg_pu,
+                  h.reg_qi, h.reg_yj})
+    if (!std::isfinite(x) || x < 0) Reader::corrupt("svd hyper-parameters");
+  const Eigen::Index nu = data.ratings->n_users(), ni = data.ratings->n_items();
+  SvdParams p;
+  p.mean = mean;
+  get_matrix(r, p.P, nu, k);
+  get_matrix(r, p.Q, ni, k);
+  get_matrix(r, p.bu, nu, 1);
+  get_matrix(r, p.bi, ni, 1);
+  opt_.method = static_cast<SvdOptions::Method>(method);
+  if (opt_.method == SvdOptions::Method::Svdpp) get_matrix(r, p.Y, ni, k);
+  opt_.factors = k;
+  opt_.hyper = h;
+  params_ = std::move(p);
+  prepare_serving(*data.ratings);
+}
+
+}  // namespace autorec

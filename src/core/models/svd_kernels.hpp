@@ -1,0 +1,226 @@
+// The arithmetic of the latent-factor family, as small pure functions: the loss and gradient
+// of one rating, the SGD and SVD++ update steps and the regularised least-squares solve of ALS
+// and fold-in. Kept apart from the training loops so the unit tests can check each one.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cmath>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define AUTOREC_SVD_AVX2 1
+#endif
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace autorec {
+namespace svd {
+
+using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using VecMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+template <typename T>
+using ConstVecMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+
+// Learning rates and regularisation per parameter group, named as in Surprise. The objective
+// every method minimises is the sum over training ratings of
+//   1/2 err^2 + 1/2 (reg_bu b_u^2 + reg_bi b_i^2 + reg_pu |p_u|^2 + reg_qi |q_i|^2
+//                    [+ reg_yj sum_{j in N(u)} |y_j|^2 for SVD++]),
+// so the penalty of a parameter grows with the number of ratings it takes part in: this is
+// what Surprise's per-rating SGD minimises and what ALS-WR (Zhou et al. 2008) solves exactly.
+struct Hyper {
+  float lr_bu = 0, lr_bi = 0, lr_pu = 0, lr_qi = 0, lr_yj = 0;
+  float reg_bu = 0, reg_bi = 0, reg_pu = 0, reg_qi = 0, reg_yj = 0;
+};
+
+// Loss of one rating under biased MF (pred = mu + b_u + b_i + q_i . p_u) and its gradient with
+// respect to b_u, b_i, p_u and q_i (g_p, g_q have k entries). Used by the tests as the
+// reference the SGD step must follow.
+template <typename T>
+T mf_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, int k, const Hyper& h,
+                     T* g_bu, T* g_bi, T* g_p, T* g_q) {
+  ConstVecMap<T> pv(p, k), qv(q, k);
+  const T err = r - (mu + bu + bi + pv.dot(qv));
+  *g_bu = -err + T(h.reg_bu) * bu;
+  *g_bi = -err + T(h.reg_bi) * bi;
+  VecMap<T>(g_p, k) = -err * qv + T(h.reg_pu) * pv;
+  VecMap<T>(g_q, k) = -err * pv + T(h.reg_qi) * qv;
+  return T(0.5) * err * err +
+         T(0.5) * (T(h.reg_bu) * bu * bu + T(h.reg_bi) * bi * bi +
+                   T(h.reg_pu) * pv.squaredNorm() + T(h.reg_qi) * qv.squaredNorm());
+}
+
+// The two hot loops of SGD, written out for AVX2 + FMA where the compiler may use it (a
+// generic expression library leaves most of the time in loop set-up at k ~ 100); the plain
+// loops are the reference and the fallback.
+inline float dot(const float* a, const float* b, int k) {
+  int f = 0;
+  float s = 0;
+#ifdef AUTOREC_SVD_AVX2
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  for (; f + 16 <= k; f += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + f), _mm256_loadu_ps(b + f), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + f + 8), _mm256_loadu_ps(b + f + 8), s1);
+  }
+  if (f + 8 <= k) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + f), _mm256_loadu_ps(b + f), s0);
+    f += 8;
+  }
+  s0 = _mm256_add_ps(s0, s1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+  s = _mm_cvtss_f32(h);
+#endif
+  for (; f < k; ++f) s += a[f] * b[f];
+  return s;
+}
+
+// p <- ap p + cp q and q <- aq q + cq (p + s), both from the old values (s may be null: 0).
+// With s = null this is the biased-MF step; SVD++ passes its implicit sum.
+inline void pair_update(float* p, float* q, const float* s, int k, float ap, float cp, float aq,
+                        float cq) {
+  int f = 0;
+#ifdef AUTOREC_SVD_AVX2
+  const __m256 vap = _mm256_set1_ps(ap), vcp = _mm256_set1_ps(cp), vaq = _mm256_set1_ps(aq),
+               vcq = _mm256_set1_ps(cq);
+  for (; f + 8 <= k; f += 8) {
+    __m256 pf = _mm256_loadu_ps(p + f), qf = _mm256_loadu_ps(q + f);
+    __m256 zf = s ? _mm256_add_ps(pf, _mm256_loadu_ps(s + f)) : pf;
+    _mm256_storeu_ps(p + f, _mm256_fmadd_ps(vap, pf, _mm256_mul_ps(vcp, qf)));
+    _mm256_storeu_ps(q + f, _mm256_fmadd_ps(vaq, qf, _mm256_mul_ps(vcq, zf)));
+  }
+#endif
+  for (; f < k; ++f) {
+    const float pf = p[f], qf = q[f], zf = s ? pf + s[f] : pf;
+    p[f] = ap * pf + cp * qf;
+    q[f] = aq * qf + cq * zf;
+  }
+}
+
+// One SGD step on one rating: every parameter moves by -lr * gradient, all gradients taken at
+// the values before the step (as Surprise does). Returns the error before the step (for the
+// epoch's running train RMSE).
+inline float mf_sgd_step(float r, float mu, float& bu, float& bi, float* p, float* q, int k,
+                         const Hyper& h) {
+  const float err = r - (mu + bu + bi + dot(p, q, k));
+  bu += h.lr_bu * (err - h.reg_bu * bu);
+  bi += h.lr_bi * (err - h.reg_bi * bi);
+  pair_update(p, q, nullptr, k, 1.0f - h.lr_pu * h.reg_pu, h.lr_pu * err,
+              1.0f - h.lr_qi * h.reg_qi, h.lr_qi * err);
+  return err;
+}
+
+// Loss of one rating under SVD++ (pred = mu + b_u + b_i + q_i . (p_u + |N|^-1/2 sum_j y_j))
+// and its gradient; y holds the |N| implicit vectors row by row (|N| x k), g_y likewise.
+template <typename T>
+T svdpp_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, const T* y, size_t n_implicit,
+                        int k, const Hyper& h, T* g_bu, T* g_bi, T* g_p, T* g_q, T* g_y) {
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  ConstVecMap<T> pv(p, k), qv(q, k);
+  const T norm = n_implicit ? T(1) / std::sqrt(T(n_implicit)) : T(0);
+  Vec s = Vec::Zero(k);
+  for (size_t j = 0; j < n_implicit; ++j) s += ConstVecMap<T>(y + j * k, k);
+  s *= norm;
+  const T err = r - (mu + bu + bi + qv.dot(pv + s));
+  *g_bu = -err + T(h.reg_bu) * bu;
+  *g_bi = -err + T(h.reg_bi) * bi;
+  VecMap<T>(g_p, k) = -err * qv + T(h.reg_pu) * pv;
+  VecMap<T>(g_q, k) = -err * (pv + s) + T(h.reg_qi) * qv;
+  T ysq = 0;
+  for (size_t j = 0; j < n_implicit; ++j) {
+    ConstVecMap<T> yj(y + j * k, k);
+    VecMap<T>(g_y + j * k, k) = -err * norm * qv + T(h.reg_yj) * yj;
+    ysq += yj.squaredNorm();
+  }
+  return T(0.5) * err * err +
+         T(0.5) * (T(h.reg_bu) * bu * bu + T(h.reg_bi) * bi * bi + T(h.reg_pu) * pv.squaredNorm() +
+                   T(h.reg_qi) * qv.squaredNorm() + T(h.reg_yj) * ysq);
+}
+
+// Buffers one SVD++ user step needs (2k floats), reused across users by one thread.
+struct SvdppScratch {
+  explicit SvdppScratch(int k) : s(k), g(k) {}
+  Eigen::VectorXf s, g;
+};
+
+// One pass over one user's ratings in the per-user formulation of SVD++: the implicit sum
+// s = |N|^-1/2 sum_j y_j is computed once, b_u, b_i, p_u, q_i take an SGD step per rating as in
+// biased MF with z = p_u + s in place of p_u, and the y_j gradients, identical for every j in
+// N(u) but for the penalty, are summed over the user's ratings and applied once at the end:
+// to first order in the learning rate, the sum of the per-rating steps (taken at the user's
+// starting y), at O(|N| k) per user instead of Surprise's O(|R(u)| |N| k). N(u) is the user's rated items. `order`
+// (n entries, a permutation of [0, n)) is the order in which the ratings are visited.
+// Returns the sum of squared errors before each step.
+inline double svdpp_user_step(const int32_t* items, const float* values, size_t n,
+                              const uint32_t* order, float mu, float& bu, float* bi, float* p,
+                              float* Q, float* Y, int k, const Hyper& h, SvdppScratch& w) {
+  if (n == 0) return 0;
+  const float norm = 1.0f / std::sqrt(static_cast<float>(n));
+  w.s.setZero();
+  for (size_t j = 0; j < n; ++j) w.s += VecMap<float>(Y + static_cast<size_t>(items[j]) * k, k);
+  w.s *= norm;
+  w.g.setZero();
+  const float ap = 1.0f - h.lr_pu * h.reg_pu, aq = 1.0f - h.lr_qi * h.reg_qi;
+  double sse = 0;
+  for (size_t t = 0; t < n; ++t) {
+    const size_t e = order ? order[t] : t;
+    const int32_t i = items[e];
+    float* q = Q + static_cast<size_t>(i) * k;
+    const float err = values[e] - (mu + bu + bi[i] + dot(q, p, k) + dot(q, w.s.data(), k));
+    sse += static_cast<double>(err) * err;
+    bu += h.lr_bu * (err - h.reg_bu * bu);
+    bi[i] += h.lr_bi * (err - h.reg_bi * bi[i]);
+    w.g += err * VecMap<float>(q, k);
+    pair_update(p, q, w.s.data(), k, ap, h.lr_pu * err, aq, h.lr_qi * err);
+  }
+  // The data part of the y_j gradient summed over the n ratings; the penalty's shrink is
+  // compounded n times (as n per-rating steps would), which to first order is the summed
+  // gradient and stays positive for very active users.
+  w.g *= h.lr_yj * norm;
+  const float shrink = std::pow(1.0f - h.lr_yj * h.reg_yj, static_cast<float>(n));
+  for (size_t j = 0; j < n; ++j) {
+    VecMap<float> yj(Y + static_cast<size_t>(items[j]) * k, k);
+    yj = shrink * yj + w.g;
+  }
+  return sse;
+}
+
+// The regularised least-squares problem of ALS and fold-in: given rows x_t (n x d, the other
+// side's factors with a trailing 1 for the bias) and targets t, returns w minimising
+//   sum_t (t_t - x_t . w)^2 + n * sum_d reg_d w_d^2.
+// The n-scaled penalty is the objective above (each rating carries its own penalty).
+// `ata` and `atb` are scratch (d x d, d); the solve is an LDLT in double.
+struct LeastSquaresScratch {
+  explicit LeastSquaresScratch(int d)
+      : ata(d, d), atb(d), ata_d(d, d), atb_d(d), sol(d), ldlt(d) {}
+  Eigen::MatrixXf ata;
+  Eigen::VectorXf atb;
+  Eigen::MatrixXd ata_d;
+  Eigen::VectorXd atb_d, sol;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt;
+};
+
+template <typename XMat, typename TVec>
+void solve_regularised(const XMat& x, const TVec& t, const Eigen::VectorXd& reg,
+                       LeastSquaresScratch& w, float* out) {
+  const Eigen::Index d = reg.size();
+  const double n = static_cast<double>(x.rows());
+  if (x.rows() == 0) {  // nothing to fit: the penalty alone puts the minimum at 0
+    for (Eigen::Index j = 0; j < d; ++j) out[j] = 0.0f;
+    return;
+  }
+  w.ata.setZero();
+  w.ata.template selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
+  w.atb.noalias() = x.transpose() * t;
+  w.ata_d = w.ata.template cast<double>();
+  w.ata_d.diagonal() += n * reg;
+  w.atb_d = w.atb.template cast<double>();
+  w.ldlt.compute(w.ata_d);
+  w.sol = w.ldlt.solve(w.atb_d);
+  for (Eigen::Index j = 0; j < d; ++j)
+    out[j] = std::isfinite(w.sol[j]) ? static_cast<float>(w.sol[j]) : 0.0f;
+}
+
+}  // namespace svd
+}  // namespace autorec

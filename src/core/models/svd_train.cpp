@@ -1,0 +1,395 @@
+// Training loops of the latent-factor family: SGD on a grid of non-conflicting blocks, ALS with
+// one regularised solve per user then per item, SVD++ one user at a time.
+#include "core/models/svd_train.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <random>
+
+#include "core/parallel.hpp"
+
+namespace autorec {
+
+using svd::Hyper;
+using svd::RowMatrixF;
+
+namespace {
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Tasks for a loop over n independent units: many more than threads, so that dynamic
+// scheduling evens out uneven units (popular items, heavy users).
+size_t task_count(size_t n) { return std::min<size_t>(n, 256); }
+
+class EpochRunner {
+ public:
+  virtual ~EpochRunner() = default;
+  // One pass over the training ratings; returns the train RMSE that pass measured.
+  virtual double run(int epoch, const Hyper& h) = 0;
+};
+
+// Stratified SGD (DSGD, Gemulla et al. 2011; LIBMF's grid): users and items are shuffled into
+// G blocks each; the G x G rating blocks are visited one stratum at a time, a stratum being G
+// blocks that share no user and no item, so threads never touch the same parameters and the
+// result does not depend on which thread ran which block. Ratings are shuffled once inside
+// their block; the order of strata is reshuffled every epoch.
+class SgdRunner : public EpochRunner {
+ public:
+  SgdRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx,
+            uint64_t seed)
+      : p_(p), pool_(pool), ctx_(ctx), seed_(seed), g_(sgd_grid_size(m)), nnz_(m.nnz()) {
+    const size_t g = static_cast<size_t>(g_);
+    std::mt19937_64 rng(seed);
+    auto assign = [&](int32_t n) {
+      std::vector<int32_t> order(static_cast<size_t>(n)), block(static_cast<size_t>(n));
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      for (int32_t r = 0; r < n; ++r)
+        block[order[r]] = static_cast<int32_t>(static_cast<int64_t>(r) * g_ / std::max(n, 1));
+      return block;
+    };
+    std::vector<int32_t> ub = assign(m.n_users()), ib = assign(m.n_items());
+    block_ptr_.assign(g * g + 1, 0);
+    const auto& ptr = m.user_ptr();
+    const auto& items = m.user_items();
+    const auto& values = m.user_values();
+    for (int32_t u = 0; u < m.n_users(); ++u)
+      for (int64_t e = ptr[u]; e < ptr[u + 1]; ++e)
+        ++block_ptr_[static_cast<size_t>(ub[u]) * g + ib[items[e]] + 1];
+    for (size_t b = 0; b < g * g; ++b) block_ptr_[b + 1] += block_ptr_[b];
+    entries_.resize(nnz_);
+    std::vector<size_t> fill(block_ptr_.begin(), block_ptr_.end() - 1);
+    for (int32_t u = 0; u < m.n_users(); ++u)
+      for (int64_t e = ptr[u]; e < ptr[u + 1]; ++e)
+        entries_[fill[static_cast<size_t>(ub[u]) * g + ib[items[e]]]++] = {u, items[e], values[e]};
+    // Shuffling inside each block (small, cache-resident) instead of all ratings at once.
+    pool_.run(
+        g * g,
+        [&](size_t b, int) {
+          std::mt19937_64 r(splitmix64(seed_ ^ (b * 0x2545F4914F6CDD1Dull)));
+          std::shuffle(entries_.begin() + static_cast<std::ptrdiff_t>(block_ptr_[b]),
+                       entries_.begin() + static_cast<std::ptrdiff_t>(block_ptr_[b + 1]), r);
+        },
+        &ctx_);
+    block_sse_.assign(g * g, 0.0);
+  }
+
+  double run(int epoch, const Hyper& h) override {
+    const size_t g = static_cast<size_t>(g_);
+    std::vector<size_t> strata(g);
+    std::iota(strata.begin(), strata.end(), 0);
+    std::mt19937_64 rng(splitmix64(seed_ + 0x51ED270B27ull * static_cast<uint64_t>(epoch + 1)));
+    std::shuffle(strata.begin(), strata.end(), rng);
+    const int k = static_cast<int>(p_.P.cols());
+    const float mu = static_cast<float>(p_.mean);
+    for (size_t s : strata) {
+      pool_.run(
+          g,
+          [&](size_t bu, int) {
+            const size_t blk = bu * g + (bu + s) % g;
+            double sse = 0;
+            for (size_t e = block_ptr_[blk]; e < block_ptr_[blk + 1]; ++e) {
+              const Entry& x = entries_[e];
+              float err = svd::mf_sgd_step(x.r, mu, p_.bu[x.u], p_.bi[x.i],
+                                           p_.P.data() + static_cast<size_t>(x.u) * k,
+                                           p_.Q.data() + static_cast<size_t>(x.i) * k, k, h);
+              sse += static_cast<double>(err) * err;
+            }
+            block_sse_[blk] = sse;
+          },
+          &ctx_);
+    }
+    double sse = 0;
+    for (double v : block_sse_) sse += v;
+    return nnz_ ? std::sqrt(sse / static_cast<double>(nnz_)) : 0.0;
+  }
+
+ private:
+  struct Entry {
+    int32_t u, i;
+    float r;
+  };
+  SvdParams& p_;
+  ThreadPool& pool_;
+  const FitContext& ctx_;
+  uint64_t seed_;
+  int g_;
+  size_t nnz_;
+  std::vector<Entry> entries_;
+  std::vector<size_t> block_ptr_;
+  std::vector<double> block_sse_;
+};
+
+// SVD++ one user at a time (svd::svdpp_user_step), users in a fresh random order each epoch
+// and in parallel without locks (Hogwild, Niu et al. 2011): two threads rarely update the same
+// item at the same moment and a lost update is harmless to SGD, but the result then depends on
+// the timing; with threads = 1 it is exactly reproducible.
+class SvdppRunner : public EpochRunner {
+ public:
+  SvdppRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx,
+              uint64_t seed)
+      : m_(m), p_(p), pool_(pool), ctx_(ctx), seed_(seed) {
+    const int k = static_cast<int>(p_.P.cols());
+    for (int w = 0; w < pool_.size(); ++w) scratch_.emplace_back(k);
+    order_.resize(static_cast<size_t>(pool_.size()));
+  }
+
+  double run(int epoch, const Hyper& h) override {
+    const int32_t n_users = m_.n_users();
+    std::vector<int32_t> users(static_cast<size_t>(n_users));
+    std::iota(users.begin(), users.end(), 0);
+    const uint64_t epoch_seed = splitmix64(seed_ + 0x7F4A7C15ull * static_cast<uint64_t>(epoch + 1));
+    std::mt19937_64 rng(epoch_seed);
+    std::shuffle(users.begin(), users.end(), rng);
+    const size_t tasks = task_count(users.size());
+    std::vector<double> task_sse(tasks, 0.0);
+    const int k = static_cast<int>(p_.P.cols());
+    const float mu = static_cast<float>(p_.mean);
+    pool_.run(
+        tasks,
+        [&](size_t t, int worker) {
+          auto [b, e] = chunk_range(users.size(), tasks, t);
+          std::vector<uint32_t>& order = order_[static_cast<size_t>(worker)];
+          double sse = 0;
+          for (size_t x = b; x < e; ++x) {
+            const int32_t u = users[x];
+            SparseRow r = m_.user(u);
+            order.resize(r.n);
+            std::iota(order.begin(), order.end(), 0u);
+            std::mt19937 urng(static_cast<uint32_t>(splitmix64(epoch_seed ^ static_cast<uint64_t>(u))));
+            std::shuffle(order.begin(), order.end(), urng);
+            sse += svd::svdpp_user_step(r.index, r.value, r.n, order.data(), mu, p_.bu[u],
+                                        p_.bi.data(), p_.P.data() + static_cast<size_t>(u) * k,
+                                        p_.Q.data(), p_.Y.data(), k, h,
+                                        scratch_[static_cast<size_t>(worker)]);
+          }
+          task_sse[t] = sse;
+        },
+        &ctx_);
+    double sse = 0;
+    for (double v : task_sse) sse += v;
+    return m_.nnz() ? std::sqrt(sse / static_cast<double>(m_.nnz())) : 0.0;
+  }
+
+ private:
+  const RatingMatrix& m_;
+  SvdParams& p_;
+  ThreadPool& pool_;
+  const FitContext& ctx_;
+  uint64_t seed_;
+  std::vector<svd::SvdppScratch> scratch_;
+  std::vector<std::vector<uint32_t>> order_;
+};
+
+// ALS with biases: each user's [p_u; b_u] is the exact minimiser of the objective with the item
+// side fixed (a (k+1) x (k+1) solve against rows [q_i, 1]), then each item's [q_i; b_i] with the
+// user side fixed. Every solve is independent, so the result does not depend on the threads.
+class AlsRunner : public EpochRunner {
+ public:
+  AlsRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx)
+      : m_(m), p_(p), pool_(pool), ctx_(ctx) {
+    const int d = static_cast<int>(p_.P.cols()) + 1;
+    for (int w = 0; w < pool_.size(); ++w) {
+      ls_.emplace_back(d);
+      x_.emplace_back();
+      t_.emplace_back();
+      sol_.emplace_back(d);
+    }
+  }
+
+  double run(int, const Hyper& h) override {
+    const int k = static_cast<int>(p_.P.cols());
+    Eigen::VectorXd reg_user(k + 1), reg_item(k + 1);
+    reg_user.head(k).setConstant(h.reg_pu);
+    reg_user[k] = h.reg_bu;
+    reg_item.head(k).setConstant(h.reg_qi);
+    reg_item[k] = h.reg_bi;
+    half_pass(/*users=*/true, reg_user);
+    return std::sqrt(half_pass(/*users=*/false, reg_item) / std::max<double>(1.0, m_.nnz()));
+  }
+
+ private:
+  // Solves every user (or item) against the fixed other side; returns the sum of squared
+  // residuals after the solves.
+  double half_pass(bool users, const Eigen::VectorXd& reg) {
+    const int k = static_cast<int>(p_.P.cols());
+    const int32_t n = users ? m_.n_users() : m_.n_items();
+    RowMatrixF& self = users ? p_.P : p_.Q;
+    const RowMatrixF& other = users ? p_.Q : p_.P;
+    Eigen::VectorXf& self_bias = users ? p_.bu : p_.bi;
+    const Eigen::VectorXf& other_bias = users ? p_.bi : p_.bu;
+    const float mu = static_cast<float>(p_.mean);
+    const size_t tasks = task_count(static_cast<size_t>(n));
+    std::vector<double> task_sse(tasks, 0.0);
+    pool_.run(
+        tasks,
+        [&](size_t t, int worker) {
+          auto [b, e] = chunk_range(static_cast<size_t>(n), tasks, t);
+          RowMatrixF& x = x_[static_cast<size_t>(worker)];
+          Eigen::VectorXf& tv = t_[static_cast<size_t>(worker)];
+          Eigen::VectorXf& sol = sol_[static_cast<size_t>(worker)];
+          double sse = 0;
+          for (size_t a = b; a < e; ++a) {
+            const int32_t idx = static_cast<int32_t>(a);
+            SparseRow r = users ? m_.user(idx) : m_.item(idx);
+            const Eigen::Index rows = static_cast<Eigen::Index>(r.n);
+            if (x.rows() < rows) x.resize(std::max<Eigen::Index>(rows, 2 * x.rows()), k + 1);
+            if (tv.size() < rows) tv.resize(x.rows());
+            for (size_t j = 0; j < r.n; ++j) {
+              const int32_t o = r.index[j];
+              x.row(static_cast<Eigen::Index>(j)).head(k) = other.row(o);
+              x(static_cast<Eigen::Index>(j), k) = 1.0f;
+              tv[static_cast<Eigen::Index>(j)] = r.value[j] - mu - other_bias[o];
+            }
+            auto xs = x.topRows(rows);
+            auto ts = tv.head(rows);
+            svd::solve_regularised(xs, ts, reg,
+                                   ls_[static_cast<size_t>(worker)], sol.data());
+            self.row(idx) = sol.head(k).transpose();
+            self_bias[idx] = sol[k];
+            if (!users && rows) sse += (ts - xs * sol).squaredNorm();
+          }
+          task_sse[t] = sse;
+        },
+        &ctx_);
+    double sse = 0;
+    for (double v : task_sse) sse += v;
+    return sse;
+  }
+
+  const RatingMatrix& m_;
+  SvdParams& p_;
+  ThreadPool& pool_;
+  const FitContext& ctx_;
+  std::vector<svd::LeastSquaresScratch> ls_;
+  std::vector<RowMatrixF> x_;
+  std::vector<Eigen::VectorXf> t_, sol_;
+};
+
+// RMSE of the clipped predictions on held-out ratings. SVD++ needs each user's implicit sum
+// over the training items, computed once here.
+double validation_rmse(const SvdOptions& opt, const RatingMatrix& train,
+                       const std::vector<Triple>& val, float lo, float hi, const SvdParams& p,
+                       ThreadPool& pool, const FitContext& ctx) {
+  const int k = static_cast<int>(p.P.cols());
+  RowMatrixF z;
+  const bool implicit = opt.method == SvdOptions::Method::Svdpp;
+  if (implicit) {
+    z = p.P;
+    const size_t tasks = task_count(static_cast<size_t>(train.n_users()));
+    pool.run(
+        tasks,
+        [&](size_t t, int) {
+          auto [b, e] = chunk_range(static_cast<size_t>(train.n_users()), tasks, t);
+          for (size_t u = b; u < e; ++u) {
+            SparseRow r = train.user(static_cast<int32_t>(u));
+            if (r.n == 0) continue;
+            Eigen::VectorXf s = Eigen::VectorXf::Zero(k);
+            for (size_t j = 0; j < r.n; ++j) s += p.Y.row(r.index[j]).transpose();
+            z.row(static_cast<Eigen::Index>(u)) += s.transpose() / std::sqrt(static_cast<float>(r.n));
+          }
+        },
+        &ctx);
+  }
+  const RowMatrixF& users = implicit ? z : p.P;
+  const size_t tasks = task_count(val.size());
+  std::vector<double> task_sse(tasks, 0.0);
+  pool.run(
+      tasks,
+      [&](size_t t, int) {
+        auto [b, e] = chunk_range(val.size(), tasks, t);
+        double sse = 0;
+        for (size_t x = b; x < e; ++x) {
+          const Triple& v = val[x];
+          double pred = p.mean + p.bu[v.user] + p.bi[v.item] + users.row(v.user).dot(p.Q.row(v.item));
+          pred = std::min<double>(std::max<double>(pred, lo), hi);
+          sse += (v.rating - pred) * (v.rating - pred);
+        }
+        task_sse[t] = sse;
+      },
+      &ctx);
+  double sse = 0;
+  for (double v : task_sse) sse += v;
+  return std::sqrt(sse / static_cast<double>(val.size()));
+}
+
+}  // namespace
+
+int sgd_grid_size(const RatingMatrix& m) {
+  // One block when the data is tiny (threads would only add barriers); otherwise enough
+  // blocks per stratum to balance two threads and, for large data, to keep a block's user
+  // and item factors in cache.
+  if (m.nnz() < 20000) return 1;
+  if (m.nnz() < 2000000) return 8;
+  return 16;
+}
+
+void train_svd(const SvdOptions& opt, const RatingMatrix& train,
+               const std::vector<Triple>& validation, float clip_lo, float clip_hi,
+               SvdParams& params, FitContext& ctx) {
+  ThreadPool pool(ctx.threads);
+  const uint64_t seed = splitmix64(ctx.seed ^ 0x5BD1E995ull);
+  std::unique_ptr<EpochRunner> runner;
+  switch (opt.method) {
+    case SvdOptions::Method::Sgd:
+      runner = std::make_unique<SgdRunner>(train, params, pool, ctx, seed);
+      break;
+    case SvdOptions::Method::Svdpp:
+      runner = std::make_unique<SvdppRunner>(train, params, pool, ctx, seed);
+      break;
+    case SvdOptions::Method::Als:
+      runner = std::make_unique<AlsRunner>(train, params, pool, ctx);
+      break;
+  }
+  Hyper h = opt.hyper;
+  const bool validate = !validation.empty();
+  SvdParams best;
+  double best_rmse = std::numeric_limits<double>::infinity();
+  int since_best = 0;
+  for (int e = 0; e < opt.epochs; ++e) {
+    ctx.check_interrupt();
+    auto start = std::chrono::steady_clock::now();
+    EpochStats s;
+    s.epoch = e + 1;
+    s.train_rmse = runner->run(e, h);
+    if (!std::isfinite(s.train_rmse))
+      throw Error(ErrorKind::InvalidParameter,
+                  "svd training diverged in epoch " + std::to_string(e + 1) +
+                      " (the train RMSE is not finite)",
+                  "Lower learning_rate (or lr_bias/lr_factors), or raise regularization.");
+    if (validate)
+      s.validation_rmse =
+          validation_rmse(opt, train, validation, clip_lo, clip_hi, params, pool, ctx);
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ctx.epoch_done(s);
+    if (validate) {
+      if (s.validation_rmse < best_rmse) {
+        best_rmse = s.validation_rmse;
+        best = params;
+        since_best = 0;
+      } else if (++since_best >= opt.patience) {
+        ctx.notice("svd: early stop after epoch " + std::to_string(e + 1) + ", keeping epoch " +
+                   std::to_string(e + 1 - since_best));
+        break;
+      }
+    }
+    const float decay = static_cast<float>(opt.lr_decay);
+    h.lr_bu *= decay;
+    h.lr_bi *= decay;
+    h.lr_pu *= decay;
+    h.lr_qi *= decay;
+    h.lr_yj *= decay;
+  }
+  if (validate && best.P.size() == params.P.size()) params = std::move(best);
+}
+
+}  // namespace autorec
