@@ -55,6 +55,12 @@ KnnOptions KnnOptions::read(Options& o) {
       position(kPredictors, o.choice("predictor", "basic", kPredictors)));
   k.spec.max_neighbors = static_cast<int32_t>(
       o.integer("max_neighbors", kDefaultMaxNeighbors, 1, kMaxNeighborsLimit));
+  k.spec.prune_shrinkage = o.number("prune_shrinkage", 20, 0, 1e6);
+  if (o.has("damping") && k.predictor == KnnPredictor::Basic)
+    throw Error(ErrorKind::InvalidParameter,
+                "option \"damping\" does not apply to predictor \"basic\"",
+                "Use damping with predictor means, zscore or baseline.");
+  k.damping = o.number("damping", 0, 0, 1e6);
   if (k.min_k > k.k)
     throw Error(ErrorKind::InvalidParameter,
                 "option \"min_k\" (" + std::to_string(k.min_k) + ") must not exceed k (" +
@@ -86,9 +92,8 @@ struct KnnModel::Term {
 };
 
 struct KnnModel::NeighborList {
-  const int32_t* index = nullptr;
-  const float* sim = nullptr;
-  size_t n = 0;
+  const Neighbor* begin = nullptr;
+  const Neighbor* end = nullptr;
   std::vector<Neighbor> own;  // a new user's neighbours
 };
 
@@ -133,21 +138,23 @@ void KnnModel::prepare() {
     const double sd = r.n ? std::sqrt(ss / static_cast<double>(r.n)) : 0.0;
     if (sd > 1e-6) x_sigma_[x] = static_cast<float>(sd);
   }
-  reverse_ = NeighborGraph();
+  reverse_ptr_.clear();
+  reverse_.clear();
+  rank_words_ = 0;
   if (!item) return;
   // The transpose of the graph, for scoring all items from the few the user rated.
-  reverse_.ptr.assign(graph_.ptr.size(), 0);
-  for (int32_t j : graph_.index) ++reverse_.ptr[static_cast<size_t>(j) + 1];
-  for (size_t k = 1; k < reverse_.ptr.size(); ++k) reverse_.ptr[k] += reverse_.ptr[k - 1];
-  reverse_.index.resize(graph_.nnz());
-  reverse_.sim.resize(graph_.nnz());
-  std::vector<int64_t> fill(reverse_.ptr.begin(), reverse_.ptr.end() - 1);
-  for (int32_t i = 0; i < graph_.rows(); ++i)
-    for (int64_t e = graph_.ptr[i]; e < graph_.ptr[i + 1]; ++e) {
-      const int64_t at = fill[graph_.index[e]]++;
-      reverse_.index[at] = i;
-      reverse_.sim[at] = graph_.sim[e];
-    }
+  reverse_ptr_.assign(graph_.ptr.size(), 0);
+  for (const Neighbor& nb : graph_.nbr) ++reverse_ptr_[static_cast<size_t>(nb.index) + 1];
+  for (size_t k = 1; k < reverse_ptr_.size(); ++k) reverse_ptr_[k] += reverse_ptr_[k - 1];
+  reverse_.resize(graph_.nnz());
+  std::vector<int64_t> fill(reverse_ptr_.begin(), reverse_ptr_.end() - 1);
+  int64_t longest = 0;
+  for (int32_t i = 0; i < graph_.rows(); ++i) {
+    longest = std::max(longest, graph_.ptr[i + 1] - graph_.ptr[i]);
+    for (const Neighbor* p = graph_.begin(i); p != graph_.end(i); ++p)
+      reverse_[fill[p->index]++] = {i, p->sim, static_cast<uint32_t>(p - graph_.begin(i))};
+  }
+  rank_words_ = static_cast<int32_t>((longest + 63) / 64);
 }
 
 KnnModel::UserStats KnnModel::user_stats(const UserProfile& user) const {
@@ -179,14 +186,14 @@ KnnModel::NeighborList KnnModel::user_neighbors(const UserProfile& user,
                                                 const UserStats& st) const {
   NeighborList l;
   if (user.index >= 0) {
-    const int64_t b = graph_.ptr[user.index], e = graph_.ptr[user.index + 1];
-    l.index = graph_.index.data() + b;
-    l.sim = graph_.sim.data() + b;
-    l.n = static_cast<size_t>(e - b);
+    l.begin = graph_.begin(user.index);
+    l.end = graph_.end(user.index);
     return l;
   }
   // A new user: similarities to the training users through the items both rated.
   l.own = new_user_neighbors(*inputs_, user.ratings, st.bias);
+  l.begin = l.own.data();
+  l.end = l.own.data() + l.own.size();
   return l;
 }
 
@@ -241,7 +248,7 @@ double KnnModel::finish(const UserStats& st, int32_t item, int32_t count, double
       break;
   }
   if (count < opt_.min_k || !(den > 0)) return base;
-  return base + scale(st, item) * num / den;
+  return base + scale(st, item) * num / (den + opt_.damping);
 }
 
 void KnnModel::select_terms(const UserProfile& user, const UserStats& st,
@@ -250,22 +257,17 @@ void KnnModel::select_terms(const UserProfile& user, const UserStats& st,
   terms.clear();
   const size_t k = static_cast<size_t>(opt_.k);
   if (opt_.spec.kind == KnnKind::Item) {
-    for (int64_t e = graph_.ptr[item]; e < graph_.ptr[item + 1] && terms.size() < k; ++e) {
-      const int32_t j = graph_.index[e];
-      const float r = rating_in(user.ratings, j);
+    for (const Neighbor* p = graph_.begin(item); p != graph_.end(item) && terms.size() < k; ++p) {
+      const float r = rating_in(user.ratings, p->index);
       if (std::isnan(r)) continue;
-      terms.push_back({j, r, graph_.sim[e], item_deviation(st, j, r)});
+      terms.push_back({p->index, r, p->sim, item_deviation(st, p->index, r)});
     }
     return;
   }
-  const bool own = !nbrs->own.empty();
-  const size_t n = own ? nbrs->own.size() : nbrs->n;
-  for (size_t p = 0; p < n && terms.size() < k; ++p) {
-    const int32_t v = own ? nbrs->own[p].index : nbrs->index[p];
-    const float s = own ? nbrs->own[p].sim : nbrs->sim[p];
-    const float r = rating_in(m_->user(v), item);
+  for (const Neighbor* p = nbrs->begin; p != nbrs->end && terms.size() < k; ++p) {
+    const float r = rating_in(m_->user(p->index), item);
     if (std::isnan(r)) continue;
-    terms.push_back({v, r, s, user_deviation(v, item, r)});
+    terms.push_back({p->index, r, p->sim, user_deviation(p->index, item, r)});
   }
 }
 
@@ -296,8 +298,9 @@ std::vector<Contribution> KnnModel::explain(const UserProfile& user, int32_t ite
   // With too few neighbours the prediction is the fallback: no term contributed.
   if (static_cast<int32_t>(terms.size()) < opt_.min_k || !(den > 0)) return out;
   const double sc = scale(st, item);
+  const double total = opt_.predictor == KnnPredictor::Basic ? den : den + opt_.damping;
   for (const Term& t : terms)
-    out.push_back({t.index, t.rating, t.sim, sc * t.sim * t.deviation / den});
+    out.push_back({t.index, t.rating, t.sim, sc * t.sim * t.deviation / total});
   std::stable_sort(out.begin(), out.end(), [](const Contribution& a, const Contribution& b) {
     return a.contribution > b.contribution;
   });
@@ -312,89 +315,170 @@ void KnnModel::score(const UserProfile& user, float* out) const {
     score_users(user, st, out);
 }
 
+namespace {
+
+// Per-target sums of one scoring call, packed so that an update touches one cache line.
+struct TargetSums {
+  double num;
+  double den;
+  int32_t count;
+};
+
+// The user's deviation of a rated item with weight 1; {0, 0} for the items not rated, so that
+// walking a neighbour list needs no branch per entry.
+struct RatedItem {
+  float dev;
+  float rated;
+};
+
+// Per-thread buffers, reused across calls: score() is on the hot path of recommend() and may
+// run on several threads at once (evaluation). All are zero between calls.
+struct ScoreScratch {
+  std::vector<RatedItem> rated;
+  std::vector<TargetSums> sums;
+  std::vector<uint64_t> ranks;  // per target, the ranks of its rated neighbours, as bits
+};
+ScoreScratch& score_scratch(size_t n_items, size_t rank_words) {
+  thread_local ScoreScratch s;
+  if (s.rated.size() != n_items) {
+    s.rated.assign(n_items, RatedItem{0, 0});
+    s.sums.assign(n_items, TargetSums{0, 0, 0});
+  }
+  if (s.ranks.size() != n_items * rank_words) s.ranks.assign(n_items * rank_words, 0);
+  return s;
+}
+
+// Sums over the first k rated entries of a neighbour list (best first). Blocks of four entries
+// run without branches on two accumulators while k cannot be reached inside the block.
+inline int32_t first_k_rated(const Neighbor* p, const Neighbor* end, const RatedItem* rated,
+                             int32_t k, double& num_out, double& den_out) {
+  double num0 = 0, num1 = 0, den0 = 0, den1 = 0;
+  float c = 0;
+  const float kf = static_cast<float>(k);
+  while (end - p >= 4 && c + 4 <= kf) {
+    const RatedItem a = rated[p[0].index], b = rated[p[1].index], d = rated[p[2].index],
+                    e = rated[p[3].index];
+    num0 += static_cast<double>(p[0].sim * a.dev) + static_cast<double>(p[2].sim * d.dev);
+    num1 += static_cast<double>(p[1].sim * b.dev) + static_cast<double>(p[3].sim * e.dev);
+    den0 += static_cast<double>(p[0].sim * a.rated + p[2].sim * d.rated);
+    den1 += static_cast<double>(p[1].sim * b.rated + p[3].sim * e.rated);
+    c += a.rated + b.rated + d.rated + e.rated;
+    p += 4;
+  }
+  for (; p != end && c < kf; ++p) {
+    const RatedItem a = rated[p->index];
+    num0 += static_cast<double>(p->sim * a.dev);
+    den0 += static_cast<double>(p->sim * a.rated);
+    c += a.rated;
+  }
+  num_out = num0 + num1;
+  den_out = den0 + den1;
+  return static_cast<int32_t>(c);
+}
+
+}  // namespace
+
 void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* out) const {
   const int32_t n_items = m_->n_items();
+  const size_t words = static_cast<size_t>(rank_words_);
   const SparseRow& r = user.ratings;
-  // Deviations of the rated items, NaN for the others: the dense map of the user's ratings.
-  std::vector<float> dev(static_cast<size_t>(n_items), std::numeric_limits<float>::quiet_NaN());
+  ScoreScratch& scratch = score_scratch(static_cast<size_t>(n_items), words);
+  // The dense map of the user's ratings (restored to zeros before returning).
+  RatedItem* rated = scratch.rated.data();
   double inverted_cost = 0;
   for (size_t p = 0; p < r.n; ++p) {
     const int32_t j = r.index[p];
-    dev[j] = static_cast<float>(item_deviation(st, j, r.value[p]));
-    inverted_cost += static_cast<double>(reverse_.ptr[j + 1] - reverse_.ptr[j]);
+    rated[j] = {static_cast<float>(item_deviation(st, j, r.value[p])), 1.0f};
+    inverted_cost += static_cast<double>(reverse_ptr_[j + 1] - reverse_ptr_[j]);
   }
   const int32_t k = opt_.k;
-  // Walks item i's list until k rated neighbours are found.
-  auto forward = [&](int32_t i) {
-    double num = 0, den = 0;
-    int32_t c = 0;
-    for (int64_t e = graph_.ptr[i]; e < graph_.ptr[i + 1]; ++e) {
-      const float d = dev[graph_.index[e]];
-      if (std::isnan(d)) continue;
-      num += static_cast<double>(graph_.sim[e]) * d;
-      den += graph_.sim[e];
-      if (++c == k) break;
-    }
-    out[i] = static_cast<float>(finish(st, i, c, num, den));
-  };
-  // A forward walk stops after about k / density entries; the inverted pass touches the
-  // lists that hold the rated items. Take the cheaper (both give the same neighbours).
+  // Walking every list costs about min(length, k / density) entries per item; the inverted
+  // pass touches only the lists that hold a rated item. Take the cheaper: same neighbours.
   const double avg_len = n_items ? static_cast<double>(graph_.nnz()) / n_items : 0.0;
   const double density = static_cast<double>(std::max<size_t>(r.n, 1)) / std::max(n_items, 1);
   const double forward_cost = n_items * std::min(avg_len, k / density);
   if (inverted_cost >= forward_cost) {
-    for (int32_t i = 0; i < n_items; ++i) forward(i);
-    return;
-  }
-  std::vector<int32_t> cnt(static_cast<size_t>(n_items), 0);
-  std::vector<double> num(static_cast<size_t>(n_items), 0.0), den(static_cast<size_t>(n_items), 0.0);
-  for (size_t p = 0; p < r.n; ++p) {
-    const int32_t j = r.index[p];
-    const double d = dev[j];
-    for (int64_t e = reverse_.ptr[j]; e < reverse_.ptr[j + 1]; ++e) {
-      const int32_t i = reverse_.index[e];
-      ++cnt[i];
-      num[i] += static_cast<double>(reverse_.sim[e]) * d;
-      den[i] += reverse_.sim[e];
+    for (int32_t i = 0; i < n_items; ++i) {
+      double num, den;
+      const int32_t c = first_k_rated(graph_.begin(i), graph_.end(i), rated, k, num, den);
+      out[i] = static_cast<float>(finish(st, i, c, num, den));
+    }
+  } else {
+    // Sum over all rated neighbours of every target, marking their ranks in its list ...
+    TargetSums* sums = scratch.sums.data();
+    uint64_t* ranks = scratch.ranks.data();
+    for (size_t p = 0; p < r.n; ++p) {
+      const int32_t j = r.index[p];
+      const double d = rated[j].dev;
+      for (int64_t e = reverse_ptr_[j]; e < reverse_ptr_[j + 1]; ++e) {
+        const ReverseEntry& q = reverse_[e];
+        TargetSums& t = sums[q.target];
+        t.num += q.sim * d;
+        t.den += q.sim;
+        ++t.count;
+        ranks[q.target * words + (q.rank >> 6)] |= uint64_t{1} << (q.rank & 63);
+      }
+    }
+    // ... then, where more than k were found, take back those ranked after the k-th.
+    for (int32_t i = 0; i < n_items; ++i) {
+      TargetSums& t = sums[i];
+      if (t.count == 0) {
+        out[i] = static_cast<float>(finish(st, i, 0, 0, 0));
+        continue;
+      }
+      uint64_t* bits = ranks + static_cast<size_t>(i) * words;
+      if (t.count > k) {
+        int32_t seen = 0;
+        const Neighbor* row = graph_.begin(i);
+        for (size_t w = 0; w < words; ++w) {
+          uint64_t b = bits[w];
+          while (b) {
+            const int bit = __builtin_ctzll(b);
+            b &= b - 1;
+            if (++seen <= k) continue;
+            const Neighbor& nb = row[w * 64 + static_cast<size_t>(bit)];
+            t.num -= static_cast<double>(nb.sim) * rated[nb.index].dev;
+            t.den -= nb.sim;
+          }
+        }
+        t.count = k;
+      }
+      out[i] = static_cast<float>(finish(st, i, t.count, t.num, t.den));
+      t = TargetSums{0, 0, 0};
+      std::fill(bits, bits + words, uint64_t{0});
     }
   }
-  for (int32_t i = 0; i < n_items; ++i) {
-    if (cnt[i] > k)
-      forward(i);  // more rated neighbours than k: only the k best count
-    else
-      out[i] = static_cast<float>(finish(st, i, cnt[i], num[i], den[i]));
-  }
+  for (size_t p = 0; p < r.n; ++p) rated[r.index[p]] = RatedItem{0, 0};
 }
 
 void KnnModel::score_users(const UserProfile& user, const UserStats& st, float* out) const {
   const int32_t n_items = m_->n_items();
   const NeighborList nbrs = user_neighbors(user, st);
-  std::vector<int32_t> cnt(static_cast<size_t>(n_items), 0);
-  std::vector<double> num(static_cast<size_t>(n_items), 0.0), den(static_cast<size_t>(n_items), 0.0);
-  const bool own = !nbrs.own.empty();
-  const size_t n = own ? nbrs.own.size() : nbrs.n;
+  TargetSums* sums = score_scratch(static_cast<size_t>(n_items), 0).sums.data();
   // Neighbours best first: the first k that rated an item are its k best.
-  for (size_t p = 0; p < n; ++p) {
-    const int32_t v = own ? nbrs.own[p].index : nbrs.index[p];
-    const double s = own ? nbrs.own[p].sim : nbrs.sim[p];
-    SparseRow rv = m_->user(v);
+  for (const Neighbor* p = nbrs.begin; p != nbrs.end; ++p) {
+    const double s = p->sim;
+    SparseRow rv = m_->user(p->index);
     for (size_t q = 0; q < rv.n; ++q) {
-      const int32_t i = rv.index[q];
-      if (cnt[i] >= opt_.k) continue;
-      ++cnt[i];
-      num[i] += s * user_deviation(v, i, rv.value[q]);
-      den[i] += s;
+      TargetSums& t = sums[rv.index[q]];
+      if (t.count >= opt_.k) continue;
+      ++t.count;
+      t.num += s * user_deviation(p->index, rv.index[q], rv.value[q]);
+      t.den += s;
     }
   }
-  for (int32_t i = 0; i < n_items; ++i)
-    out[i] = static_cast<float>(finish(st, i, cnt[i], num[i], den[i]));
+  for (int32_t i = 0; i < n_items; ++i) {
+    TargetSums& t = sums[i];
+    out[i] = static_cast<float>(finish(st, i, t.count, t.num, t.den));
+    t = TargetSums{0, 0, 0};
+  }
 }
 
 std::vector<ScoredIndex> KnnModel::similar_items(int32_t item, size_t n) const {
   std::vector<ScoredIndex> out;
   if (opt_.spec.kind != KnnKind::Item || item < 0 || item >= graph_.rows()) return out;
-  for (int64_t e = graph_.ptr[item]; e < graph_.ptr[item + 1] && out.size() < n; ++e)
-    out.push_back({graph_.index[e], graph_.sim[e]});
+  for (const Neighbor* p = graph_.begin(item); p != graph_.end(item) && out.size() < n; ++p)
+    out.push_back({p->index, p->sim});
   return out;
 }
 
@@ -408,9 +492,10 @@ void KnnModel::save(Writer& w) const {
   w.put<int32_t>(opt_.spec.min_support);
   w.put<int32_t>(opt_.spec.max_neighbors);
   w.put<double>(opt_.spec.shrinkage);
+  w.put<double>(opt_.spec.prune_shrinkage);
+  w.put<double>(opt_.damping);
   w.put_vector(graph_.ptr);
-  w.put_vector(graph_.index);
-  w.put_vector(graph_.sim);
+  w.put_vector(graph_.nbr);
 }
 
 void KnnModel::load(Reader& r, const TrainingData& data) {
@@ -426,9 +511,14 @@ void KnnModel::load(Reader& r, const TrainingData& data) {
   o.spec.min_support = r.get<int32_t>();
   o.spec.max_neighbors = r.get<int32_t>();
   o.spec.shrinkage = r.get<double>();
+  o.spec.prune_shrinkage = r.get<double>();
+  o.damping = r.get<double>();
   if (o.spec.max_neighbors < 1 || o.spec.max_neighbors > kMaxNeighborsLimit || o.k < 1 ||
       o.k > o.spec.max_neighbors || o.min_k < 1 || o.min_k > o.k || o.spec.min_support < 1 ||
-      !(o.spec.shrinkage >= 0 && o.spec.shrinkage <= 1e6))
+      !(o.spec.shrinkage >= 0 && o.spec.shrinkage <= 1e6) ||
+      !(o.spec.prune_shrinkage >= 0 && o.spec.prune_shrinkage <= 1e6) ||
+      !(o.damping >= 0 && o.damping <= 1e6) ||
+      (o.damping != 0 && o.predictor == KnnPredictor::Basic))
     Reader::corrupt("knn parameters out of range");
 
   const int32_t n_x =
@@ -439,19 +529,18 @@ void KnnModel::load(Reader& r, const TrainingData& data) {
   if (g.ptr[0] != 0 || nnz < 0 ||
       static_cast<uint64_t>(nnz) > static_cast<uint64_t>(n_x) * o.spec.max_neighbors)
     Reader::corrupt("knn neighbour offsets");
-  g.index = r.get_vector_exact<int32_t>(static_cast<uint64_t>(nnz));
-  g.sim = r.get_vector_exact<float>(static_cast<uint64_t>(nnz));
+  g.nbr = r.get_vector_exact<Neighbor>(static_cast<uint64_t>(nnz));
   // Every row: within bounds, no self or repeated neighbour, similarities in (0, 1], best first.
   std::vector<int32_t> seen(static_cast<size_t>(n_x), -1);
   for (int32_t x = 0; x < n_x; ++x) {
     const int64_t b = g.ptr[x], e = g.ptr[x + 1];
     if (e < b || e > nnz || e - b > o.spec.max_neighbors) Reader::corrupt("knn neighbour offsets");
     for (int64_t p = b; p < e; ++p) {
-      const int32_t j = g.index[p];
+      const int32_t j = g.nbr[p].index;
       if (j < 0 || j >= n_x || j == x || seen[j] == x) Reader::corrupt("knn neighbour index");
       seen[j] = x;
-      const float s = g.sim[p];
-      if (!(s > 0 && s <= 1.0f + 1e-5f) || (p > b && s > g.sim[p - 1]))
+      const float s = g.nbr[p].sim;
+      if (!(s > 0 && s <= 1.0f + 1e-5f) || (p > b && s > g.nbr[p - 1].sim))
         Reader::corrupt("knn similarity");
     }
   }

@@ -3,16 +3,23 @@
 // predictors (KNNBasic, KNNWithMeans, KNNWithZScore, KNNBaseline).
 //
 // Options: kind item|user (item); similarity cosine|pearson|adjusted_cosine|msd|pearson_baseline
-// (cosine); shrinkage (100, pearson_baseline); min_support (1); k (40); min_k (1);
-// predictor basic|means|zscore|baseline (basic); max_neighbors (250).
+// (cosine); shrinkage (100, pearson_baseline only); min_support (1); k (40); min_k (1);
+// predictor basic|means|zscore|baseline (basic); max_neighbors (250); prune_shrinkage (20);
+// damping (0, not for basic).
 //
-// Training keeps, per item (user), its max_neighbors most similar items (users) of positive
-// similarity. A prediction for (u, i) uses the k most similar of those that u rated (item-based)
-// or that rated i (user-based); only positive similarities count, as in Surprise. With fewer
-// than min_k such neighbours the prediction falls back as Surprise does: the global mean for
-// basic, the target's mean (mu_i item-based, mu_u user-based) for means and zscore, the baseline
-// b_ui for baseline. With max_neighbors >= the number of items (users) the neighbours are
-// exactly Surprise's; below that, neighbours outside a row's stored list are ignored.
+// Training keeps, per item (user), at most max_neighbors items (users) of positive similarity:
+// those with the largest sim * n / (n + prune_shrinkage), n = co-ratings. A prediction for
+// (u, i) uses the k most similar of the stored neighbours that u rated (item-based) or that
+// rated i (user-based); only positive similarities count, as in Surprise:
+//   basic     sum s r / sum s
+//   means     mu_x + sum s (r - mu_n) / (sum s + damping)
+//   zscore    mu_x + sigma_x sum s (r - mu_n) / sigma_n / (sum s + damping)
+//   baseline  b_ui + sum s (r - b_n) / (sum s + damping)
+// (x the target item or user, n the neighbour). damping 0 is Surprise's formula; a small value
+// (0.1-0.5) shrinks weakly supported deviations towards the base and lowers the error.
+// With fewer than min_k neighbours the prediction falls back as Surprise does: the global mean
+// for basic, mu_x for means and zscore, the baseline b_ui for baseline. With max_neighbors at
+// least the number of items (users) the neighbours are exactly Surprise's.
 #pragma once
 
 #include <memory>
@@ -31,6 +38,7 @@ struct KnnOptions {
   KnnPredictor predictor = KnnPredictor::Basic;
   int32_t k = 40;
   int32_t min_k = 1;
+  double damping = 0;
 
   static KnnOptions read(Options& o);
 };
@@ -82,7 +90,15 @@ class KnnModel : public Model {
   std::unique_ptr<SimilarityInputs> inputs_;  // means; item-column values for user fold-in
   std::vector<float> x_sigma_;                // population std per row (zscore), never 0
   double overall_sigma_ = 1;
-  NeighborGraph reverse_;  // item-based: for item j, the items whose lists hold j
+  // Item-based: for item j, the items whose lists hold j, with j's rank in each list.
+  struct ReverseEntry {
+    int32_t target;
+    float sim;
+    uint32_t rank;
+  };
+  std::vector<int64_t> reverse_ptr_;
+  std::vector<ReverseEntry> reverse_;
+  int32_t rank_words_ = 0;  // 64-bit words that mark ranks in the longest list
 };
 
 std::unique_ptr<Model> make_knn_model(Options& options);

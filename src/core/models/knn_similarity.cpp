@@ -45,7 +45,8 @@ struct Scratch {
   std::vector<int32_t> n;
   std::vector<double> ab, aa, bb, sa, sb;
   std::vector<int32_t> touched;
-  std::vector<Neighbor> out;
+  std::vector<Neighbor> out, keyed, kept;
+  std::vector<int32_t> support;  // co-ratings of each entry of out
 
   Scratch(int32_t n_x, Similarity s) {
     size_t sz = static_cast<size_t>(n_x);
@@ -126,18 +127,23 @@ inline bool better(const Neighbor& p, const Neighbor& q) {
   return p.sim != q.sim ? p.sim > q.sim : p.index < q.index;
 }
 
-// Turns the sums into similarities, keeps the positive ones with enough support, best first,
-// and resets the touched accumulators for the next row.
+// Turns the sums into similarities, keeps the positive ones with enough support, prunes to
+// max_neighbors by the support-weighted key, sorts best first, and resets the accumulators.
 template <Similarity S>
 void collect(const SimilaritySpec& spec, Scratch& s) {
   s.out.clear();
+  s.support.clear();
   // Surprise: pearson_baseline needs 2 co-ratings for its shrinkage term to mean anything.
   const int32_t min_support =
       S == Similarity::PearsonBaseline ? std::max(2, spec.min_support) : spec.min_support;
   for (int32_t x2 : s.touched) {
-    if (s.n[x2] >= min_support) {
+    const int32_t n = s.n[x2];
+    if (n >= min_support) {
       const float sim = static_cast<float>(similarity_at<S>(s, x2, spec.shrinkage));
-      if (sim > 0) s.out.push_back({x2, sim});
+      if (sim > 0) {
+        s.out.push_back({x2, sim});
+        s.support.push_back(n);
+      }
     }
     s.n[x2] = 0;
     s.ab[x2] = 0;
@@ -153,9 +159,21 @@ void collect(const SimilaritySpec& spec, Scratch& s) {
   s.touched.clear();
   const size_t cap = static_cast<size_t>(spec.max_neighbors);
   if (s.out.size() > cap) {
-    std::nth_element(s.out.begin(), s.out.begin() + static_cast<std::ptrdiff_t>(cap),
-                     s.out.end(), better);
-    s.out.resize(cap);
+    s.keyed.resize(s.out.size());
+    for (size_t q = 0; q < s.out.size(); ++q) {
+      const double n = s.support[q];
+      s.keyed[q] = {static_cast<int32_t>(q),
+                    static_cast<float>(s.out[q].sim * (n / (n + spec.prune_shrinkage)))};
+    }
+    const std::vector<Neighbor>& out = s.out;
+    std::nth_element(s.keyed.begin(), s.keyed.begin() + static_cast<std::ptrdiff_t>(cap),
+                     s.keyed.end(), [&](const Neighbor& p, const Neighbor& q) {
+                       return p.sim != q.sim ? p.sim > q.sim
+                                             : out[p.index].index < out[q.index].index;
+                     });
+    s.kept.clear();
+    for (size_t q = 0; q < cap; ++q) s.kept.push_back(s.out[s.keyed[q].index]);
+    s.out.swap(s.kept);
   }
   std::sort(s.out.begin(), s.out.end(), better);
 }
@@ -190,13 +208,9 @@ NeighborGraph build_graph(const SimilarityInputs& in, FitContext& ctx) {
   NeighborGraph g;
   g.ptr.assign(static_cast<size_t>(n_x) + 1, 0);
   for (int32_t x = 0; x < n_x; ++x) g.ptr[x + 1] = g.ptr[x] + static_cast<int64_t>(rows[x].size());
-  g.index.reserve(static_cast<size_t>(g.ptr.back()));
-  g.sim.reserve(static_cast<size_t>(g.ptr.back()));
+  g.nbr.reserve(static_cast<size_t>(g.ptr.back()));
   for (auto& row : rows) {
-    for (const Neighbor& nb : row) {
-      g.index.push_back(nb.index);
-      g.sim.push_back(nb.sim);
-    }
+    g.nbr.insert(g.nbr.end(), row.begin(), row.end());
     std::vector<Neighbor>().swap(row);  // keeps the peak near one copy of the graph
   }
   return g;

@@ -22,6 +22,11 @@ struct SimilaritySpec {
   int32_t min_support = 1;  // fewer co-ratings => similarity 0
   double shrinkage = 100;   // pearson_baseline only
   int32_t max_neighbors = 250;
+  // Which neighbours a row keeps when it has more than max_neighbors: the largest
+  // sim * n / (n + prune_shrinkage), n = co-ratings, so that a similarity of 1 from one or two
+  // co-ratings does not crowd out the well-supported neighbours users actually rated.
+  // 0 keeps the largest similarities. Predictions always use the similarities themselves.
+  double prune_shrinkage = 20;
 };
 
 struct Neighbor {
@@ -33,11 +38,12 @@ struct Neighbor {
 // descending then index ascending, so the first k matches of a scan are the k best.
 struct NeighborGraph {
   std::vector<int64_t> ptr;  // rows + 1 offsets
-  std::vector<int32_t> index;
-  std::vector<float> sim;
+  std::vector<Neighbor> nbr;
 
   int32_t rows() const { return ptr.empty() ? 0 : static_cast<int32_t>(ptr.size() - 1); }
-  size_t nnz() const { return index.size(); }
+  size_t nnz() const { return nbr.size(); }
+  const Neighbor* begin(int32_t x) const { return nbr.data() + ptr[x]; }
+  const Neighbor* end(int32_t x) const { return nbr.data() + ptr[x + 1]; }
 };
 
 // The values the similarity is computed on: raw ratings, or residuals for adjusted_cosine
