@@ -217,7 +217,7 @@ TEST(AutoRecOptimizers, MinimiseAQuadraticAndRosenbrock) {
     }
     return f;
   };
-  std::vector<double> x(n, 0.0), g(n);
+  AlignedVector<double> x(n, 0.0), g(n);
   Adam<double> adam(n, 0.05);
   for (int t = 0; t < 3000; ++t) {
     quad(x.data(), g.data());
@@ -233,7 +233,7 @@ TEST(AutoRecOptimizers, MinimiseAQuadraticAndRosenbrock) {
   for (size_t k = 0; k < n; ++k) EXPECT_NEAR(x[k], static_cast<double>(k), 1e-4);
   // L-BFGS on Rosenbrock from (-1.2, 1).
   Lbfgs<double> lbfgs(2, 5);
-  std::vector<double> y = {-1.2, 1.0}, gy(2);
+  AlignedVector<double> y = {-1.2, 1.0}, gy(2);
   auto rosen = [](const double* v, double* gr) {
     const double a = 1 - v[0], b = v[1] - v[0] * v[0];
     gr[0] = -2 * a - 400 * v[0] * b;

@@ -1,0 +1,118 @@
+// AutoRec (Sedhain, Menon, Sanner, Xie, WWW 2015): an autoencoder over the rating vectors of
+// items (I-AutoRec) or users (U-AutoRec), trained only on observed ratings.
+//
+//   h(r) = f(W g(V r + mu) + b),  loss = sum over observed (h(r) - r)^2 + lambda/2 (|W|^2 + |V|^2)
+//
+// Options (algorithm 'autorec'):
+//   variant         'item' (default; I-AutoRec: one input vector per item, over users) or 'user'
+//   hidden          hidden layer sizes, default [500]; [500, 250, 500] is the paper's deep model
+//   encoder         activation of every hidden layer: sigmoid (default), identity, relu, tanh,
+//                   elu, selu
+//   decoder         output activation: identity (default) or sigmoid (ratings are then mapped
+//                   linearly onto (0, 1) for training)
+//   lambda          L2 strength on the summed loss, >= 0
+//   optimizer       rprop (the paper's, full batch), lbfgs (full batch) or adam (mini-batches)
+//   learning_rate   adam: step size; rprop: initial per-weight step; lbfgs: length of the first
+//                   step
+//   epochs          maximum epochs (full-batch iterations for rprop / lbfgs)
+//   batch_size      adam: examples (items or users) per mini-batch
+//   validation_fraction  share of the training ratings held out to select the epoch (early
+//                   stopping on validation RMSE; the best weights are kept); 0 disables it
+//   patience        epochs without improvement before stopping
+//   tied_weights    decoder weights are the encoder's, transposed (needs a symmetric `hidden`)
+//   denoising       input dropout rate: inputs are corrupted, targets stay clean (not lbfgs)
+//   pretrain        greedy layer-wise pretraining of deep models (one shallow autoencoder per
+//                   encoder layer, on the codes of the layer below), then fine-tuning
+//   seed            (common option) initial weights, validation split, mini-batch order, noise
+//
+// Serving. I-AutoRec keeps the code (last hidden layer) of every item, computed from all its
+// training ratings, so a known user's scores are one matrix-vector product of the item codes
+// with the user's decoder row, plus the user's output bias. A NEW user (not in the training
+// data) has no decoder row: it is folded in by solving the same problem training solves for a
+// decoder row with the codes held fixed, a ridge regression of the user's ratings on the codes
+// of the items they rated, min |C w + b - r|^2 + (lambda/2) |w - w0|^2 + (lambda/2)(b - b0)^2,
+// shrunk towards the average decoder row w0 and bias b0 so that a user with few ratings looks
+// like the average user (with a sigmoid decoder it is fitted on the logits of the ratings).
+// U-AutoRec encodes the user's rating vector, which works for new users directly.
+// Items (I-AutoRec) or users (U-AutoRec) without training ratings, and users whose every
+// rating was held out for validation, get the baseline estimate.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/models/autorec_network.hpp"
+#include "core/models/autorec_train.hpp"
+
+namespace autorec {
+
+class Options;
+
+struct AutoRecConfig {
+  bool item_based = true;
+  std::vector<int32_t> hidden{500};
+  Activation encoder = Activation::Sigmoid;
+  Activation decoder = Activation::Identity;
+  bool tied = false;
+  bool pretrain = false;
+  double validation_fraction = 0.1;
+  TrainSettings train;  // optimizer, learning_rate, epochs, batch_size, lambda, patience, denoising
+
+  // Reads and validates the options (unknown values => Error naming the option).
+  static AutoRecConfig read(Options& o);
+  void save(Writer& w) const;
+  void load(Reader& r);  // validates every field
+};
+
+class AutoRecModel : public Model {
+ public:
+  AutoRecModel() = default;
+  explicit AutoRecModel(Options& options) : config_(AutoRecConfig::read(options)) {}
+  std::string algorithm() const override { return "autorec"; }
+
+  void fit(const TrainingData& data, FitContext& ctx) override;
+  double predict(const UserProfile& user, int32_t item) const override;
+  void score(const UserProfile& user, float* out) const override;
+  void save(Writer& w) const override;
+  void load(Reader& r, const TrainingData& data) override;
+
+  const AutoRecConfig& config() const { return config_; }
+  const AutoRecNet<float>& network() const { return net_; }
+  const TrainResult& train_result() const { return result_; }
+
+ private:
+  // Ratings <-> network units.
+  float input_value(float rating) const { return rating - input_shift_; }
+  double to_rating(float out) const {
+    return offset_ + scale_ * static_cast<double>(activate1(config_.decoder, out));
+  }
+  void set_transform(const RatingMatrix& m);
+  // Codes of every example from the full training ratings, and which rows can be served.
+  void prepare_serving(ThreadPool& pool);
+  // I-AutoRec: the decoder row and bias of a user described only by ratings.
+  void fold_in(const SparseRow& ratings, Eigen::VectorXf& w, float& b) const;
+  // U-AutoRec: the code of a user described only by ratings.
+  void encode(const SparseRow& ratings, Eigen::VectorXf& code) const;
+  void pretrain(const TrainProblem& problem, FitContext& ctx, ThreadPool& pool);
+
+  AutoRecConfig config_;
+  AutoRecNet<float> net_;
+  TrainResult result_;
+  const RatingMatrix* ratings_ = nullptr;
+  const Biases* baseline_ = nullptr;
+  // Input = rating - input_shift_ (> 0 for every rating, as 0 means missing); the decoder's
+  // output maps to offset_ + scale_ * f(.).
+  float input_shift_ = 0;
+  double offset_ = 0, scale_ = 1;
+  std::vector<uint8_t> feature_trained_;  // a feature had ratings to learn its decoder from
+  // Serving state, rebuilt on load.
+  Eigen::MatrixXf codes_;                 // code_size x n_examples
+  std::vector<uint8_t> example_known_;    // the example has training ratings
+  Eigen::VectorXf mean_row_;              // average decoder row and bias (fold-in prior)
+  float mean_bias_ = 0;
+};
+
+}  // namespace autorec

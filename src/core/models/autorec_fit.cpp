@@ -1,0 +1,185 @@
+// Fitting AutoRec: the validation split, the training problem in network units, greedy
+// layer-wise pretraining of deep networks, then training with early stopping.
+#include <algorithm>
+#include <cmath>
+
+#include "core/models/autorec.hpp"
+#include "core/parallel.hpp"
+
+namespace autorec {
+
+namespace {
+
+constexpr double kMaxModelBytes = 1e9;  // what one bytea can hold, with room for the rest
+
+// Input-layer weights start with this standard deviation, so that an example with an average
+// number of average-sized inputs starts with unit-variance pre-activations.
+double input_std(const SparseExamples& d, const std::vector<float>& input) {
+  double sq = 0;
+  for (float x : input) sq += static_cast<double>(x) * x;
+  const double nnz = std::max<double>(1.0, static_cast<double>(input.size()));
+  int64_t nonempty = 0;
+  for (int32_t e = 0; e < d.n_examples; ++e) nonempty += d.ptr[e + 1] > d.ptr[e];
+  const double per_example = nnz / static_cast<double>(std::max<int64_t>(1, nonempty));
+  return 1.0 / std::sqrt(std::max(1e-12, per_example * sq / nnz));
+}
+
+double initial_output_bias(const std::vector<float>& target, Activation decoder) {
+  double mean = 0;
+  for (float t : target) mean += t;
+  mean /= std::max<double>(1.0, static_cast<double>(target.size()));
+  if (decoder == Activation::Sigmoid) {
+    mean = std::min(0.99, std::max(0.01, mean));
+    return std::log(mean / (1 - mean));
+  }
+  return mean;
+}
+
+}  // namespace
+
+void AutoRecModel::fit(const TrainingData& data, FitContext& ctx) {
+  ratings_ = data.ratings;
+  baseline_ = data.baseline;
+  const RatingMatrix& full = *ratings_;
+  set_transform(full);
+  const bool items = config_.item_based;
+  NetShape shape{items ? full.n_users() : full.n_items(), config_.hidden, config_.encoder,
+                 config_.decoder, config_.tied};
+  double n_params = 0;
+  for (size_t l = 0; l <= shape.hidden.size(); ++l) {
+    const double in = l == 0 ? shape.n_features : shape.hidden[l - 1];
+    const double out = l == shape.hidden.size() ? shape.n_features : shape.hidden[l];
+    n_params += in * out + out;
+  }
+  if (n_params * sizeof(float) > kMaxModelBytes)
+    throw Error(ErrorKind::ResourceLimit,
+                "autorec model would need " + std::to_string(static_cast<long long>(
+                                                  n_params * sizeof(float) / 1e6)) +
+                    " MB of weights, more than a model can hold",
+                "Use smaller \"hidden\" layers, or the variant whose input dimension is "
+                "smaller (\"variant\": \"item\" has one input per user).");
+  net_ = AutoRecNet<float>(shape);
+
+  ValidationSplit split;
+  const RatingMatrix* train = &full;
+  if (config_.validation_fraction > 0) {
+    split = split_for_validation(full, config_.validation_fraction, ctx.seed);
+    train = &split.train;
+  }
+  SparseExamples examples = SparseExamples::from(*train, items);
+  TrainProblem p;
+  p.data = &examples;
+  p.input.resize(examples.nnz());
+  p.target.resize(examples.nnz());
+  for (size_t q = 0; q < examples.nnz(); ++q) {
+    p.input[q] = input_value(examples.value[q]);
+    p.target[q] = static_cast<float>((examples.value[q] - offset_) / scale_);
+  }
+  for (const Triple& t : split.validation) {
+    p.val_example.push_back(items ? t.item : t.user);
+    p.val_feature.push_back(items ? t.user : t.item);
+    p.val_rating.push_back(t.rating);
+  }
+  p.offset = offset_;
+  p.scale = scale_;
+  p.lo = full.min_rating();
+  p.hi = full.max_rating();
+  feature_trained_.assign(static_cast<size_t>(examples.n_features), 0);
+  for (int32_t f : examples.feature) feature_trained_[f] = 1;
+
+  net_.init(ctx.seed, input_std(examples, p.input), initial_output_bias(p.target, config_.decoder));
+  ThreadPool pool(ctx.threads);
+  if (config_.pretrain && net_.depth() > 1) pretrain(p, ctx, pool);
+  TrainSettings s = config_.train;
+  s.seed = ctx.seed;
+  result_ = train_network(net_, p, s, ctx, pool, true);
+  prepare_serving(pool);
+}
+
+// Greedy layer-wise pretraining (as for stacked autoencoders): first a one-layer AutoRec on the
+// ratings gives the input layer (and the output layer when the last hidden layer has the same
+// size); then for each further encoder layer l, a dense autoencoder on the codes of layer l - 1
+// gives layer l and, when the shape is symmetric, its mirror layer depth - l. Each stage uses the
+// training optimizer; the first stops early on the validation ratings, the others run at most
+// 50 epochs.
+void AutoRecModel::pretrain(const TrainProblem& p, FitContext& ctx, ThreadPool& pool) {
+  using MatMap = Eigen::Map<Eigen::MatrixXf>;
+  using ConstMatMap = Eigen::Map<const Eigen::MatrixXf>;
+  const std::vector<int32_t>& h = config_.hidden;
+  const int k = net_.depth();
+  AlignedVector<float>& dst = net_.params();
+  const int32_t m = net_.shape().n_features;
+  TrainSettings s = config_.train;
+  s.seed = ctx.seed + 1;
+
+  // Stage 1: the sparse input layer.
+  {
+    NetShape shape{m, {h[0]}, config_.encoder, config_.decoder, config_.tied};
+    AutoRecNet<float> sub(shape);
+    sub.init(s.seed, input_std(*p.data, p.input), initial_output_bias(p.target, config_.decoder));
+    train_network(sub, p, s, ctx, pool, false, "pretraining layer 1");
+    const auto& src = sub.params();
+    auto copy = [&](size_t from, size_t to, size_t n) {
+      std::copy(src.begin() + static_cast<std::ptrdiff_t>(from),
+                src.begin() + static_cast<std::ptrdiff_t>(from + n),
+                dst.begin() + static_cast<std::ptrdiff_t>(to));
+    };
+    const size_t w0 = static_cast<size_t>(h[0]) * static_cast<size_t>(m);
+    copy(sub.layer(0).w, net_.layer(0).w, w0);
+    copy(sub.layer(0).b, net_.layer(0).b, static_cast<size_t>(h[0]));
+    if (h[k - 1] == h[0]) {
+      if (net_.layer(k).owner == k) copy(sub.layer(1).w, net_.layer(k).w, w0);
+      copy(sub.layer(1).b, net_.layer(k).b, static_cast<size_t>(m));
+    }
+  }
+
+  // Dense stages, on the codes of the layers trained so far.
+  std::vector<int32_t> order(static_cast<size_t>(p.data->n_examples));
+  for (size_t j = 0; j < order.size(); ++j) order[j] = static_cast<int32_t>(j);
+  Batch all;
+  all.build(*p.data, order.data(), order.size());
+  for (int l = 1; l < k - l; ++l) {
+    ctx.check_interrupt();
+    NetWorkspace<float> ws;
+    ws.ctx = &ctx;
+    net_.forward(*p.data, p.input.data(), all, ws, pool);
+    const Eigen::MatrixXf& codes = ws.a[l - 1];  // h[l-1] x n_examples
+    const int32_t in = h[l - 1], out = h[l];
+    SparseExamples dense;
+    dense.n_examples = p.data->n_examples;
+    dense.n_features = in;
+    dense.ptr.resize(static_cast<size_t>(dense.n_examples) + 1);
+    dense.feature.resize(static_cast<size_t>(codes.size()));
+    dense.value.assign(codes.data(), codes.data() + codes.size());
+    for (int32_t e = 0; e <= dense.n_examples; ++e) dense.ptr[e] = static_cast<int64_t>(e) * in;
+    for (size_t q = 0; q < dense.feature.size(); ++q)
+      dense.feature[q] = static_cast<int32_t>(q % static_cast<size_t>(in));
+    TrainProblem sp;
+    sp.data = &dense;
+    sp.input = dense.value;
+    sp.target = dense.value;
+    NetShape shape{in, {out}, config_.encoder, config_.encoder, config_.tied};
+    AutoRecNet<float> sub(shape);
+    sub.init(s.seed + static_cast<uint64_t>(l), input_std(dense, sp.input),
+             initial_output_bias(sp.target, Activation::Identity));
+    TrainSettings ds = s;
+    ds.epochs = std::min(s.epochs, 50);
+    ds.denoising = 0;
+    train_network(sub, sp, ds, ctx, pool, false, "pretraining layer " + std::to_string(l + 1));
+    // The sub-network's input layer (out x in, a column per input unit) is layer l; its output
+    // layer, stored the same way, is the transpose of the mirror layer k - l.
+    const auto& src = sub.params();
+    const AutoRecNet<float>::Layer& L = net_.layer(l);
+    MatMap(dst.data() + L.w, out, in) = ConstMatMap(src.data() + sub.layer(0).w, out, in);
+    std::copy_n(src.data() + sub.layer(0).b, out, dst.data() + L.b);
+    if (h[k - l - 1] == out && h[k - l] == in) {
+      const AutoRecNet<float>::Layer& M = net_.layer(k - l);
+      if (M.owner == k - l)
+        MatMap(dst.data() + M.w, in, out) =
+            ConstMatMap(src.data() + sub.layer(1).w, out, in).transpose();
+      std::copy_n(src.data() + sub.layer(1).b, in, dst.data() + M.b);
+    }
+  }
+}
+
+}  // namespace autorec

@@ -1,0 +1,68 @@
+// Training an AutoRec network: the optimiser loop (RProp, L-BFGS, Adam), denoising, validation
+// RMSE with early stopping, and greedy layer-wise pretraining of deep networks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/models/autorec_network.hpp"
+
+namespace autorec {
+
+class FitContext;
+class ThreadPool;
+
+enum class OptimizerKind : int32_t { Rprop = 0, Lbfgs = 1, Adam = 2 };
+
+struct TrainSettings {
+  OptimizerKind optimizer = OptimizerKind::Rprop;
+  double learning_rate = 0.01;  // Adam: step size; RProp: initial step; L-BFGS: first step length
+  int epochs = 100;
+  int batch_size = 256;         // Adam only: examples per mini-batch
+  double lambda = 1;            // L2 strength on the paper's summed loss
+  int patience = 10;            // epochs without a better validation RMSE before stopping
+  double denoising = 0;         // input dropout rate
+  uint64_t seed = 42;
+};
+
+// What the network learns: inputs and targets per entry position of `data`, and the held-out
+// entries that select the epoch.
+struct TrainProblem {
+  const SparseExamples* data = nullptr;
+  std::vector<float> input;   // per position: what the encoder reads
+  std::vector<float> target;  // per position: what the decoder must reproduce (target units)
+  // Validation entries, grouped by nothing in particular: example, feature, rating.
+  std::vector<int32_t> val_example, val_feature;
+  std::vector<float> val_rating;
+  // Ratings = offset + scale * decoder output, clipped to [lo, hi] as served.
+  double offset = 0, scale = 1, lo = -1e30, hi = 1e30;
+};
+
+struct TrainResult {
+  int epochs_run = 0;
+  int best_epoch = 0;  // 1-based; the weights kept are those after this epoch
+  double best_validation_rmse = 0;
+  double train_rmse = 0;  // at the kept weights' epoch
+};
+
+// Trains `net` (already initialised) and leaves the best weights in it: those with the lowest
+// validation RMSE when there are validation entries, the last ones otherwise. Each epoch is
+// recorded with ctx.epoch_done() when `record` is true (false for pretraining stages).
+TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
+                          const TrainSettings& settings, FitContext& ctx, ThreadPool& pool,
+                          bool record, const std::string& stage = "");
+
+// Masking noise for denoising: each input is dropped (set to 0) with probability `rate`, the
+// others are scaled by 1 / (1 - rate) so that the clean input seen at serving time has the same
+// expected magnitude. Only inputs are corrupted: the trainer always compares the output with the
+// clean targets.
+void corrupt_inputs(const std::vector<float>& clean, double rate, uint64_t seed,
+                    std::vector<float>& out);
+
+// RMSE (rating units, clipped as served) of the validation entries, given the codes of all
+// examples (code_size() x n_examples).
+double validation_rmse(const AutoRecNet<float>& net, const Eigen::MatrixXf& codes,
+                       const TrainProblem& problem, Activation decoder);
+
+}  // namespace autorec
