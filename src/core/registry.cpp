@@ -2,7 +2,6 @@
 #include "core/registry.hpp"
 
 #include "core/models/autorec.hpp"
-#include "core/models/autorec.hpp"
 #include "core/models/baseline.hpp"
 #include "core/models/knn.hpp"
 #include "core/models/svd.hpp"
@@ -22,7 +21,6 @@ const Entry kAlgorithms[] = {
     {"baseline", [](Options&) -> std::unique_ptr<Model> { return std::make_unique<BaselineModel>(); }},
     {"knn", make_knn_model},
     {"svd", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<SvdModel>(SvdOptions::read(o)); }},
-    {"autorec", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<AutoRecModel>(o); }},
     {"autorec", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<AutoRecModel>(o); }},
 };
 
