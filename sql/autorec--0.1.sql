@@ -73,6 +73,14 @@ CREATE POLICY owner_delete ON autorec.model_version FOR DELETE USING (
     EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
             AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
 
+-- Any change to the catalog tells every backend's model cache to look models up again.
+CREATE FUNCTION autorec._catalog_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'autorec_catalog_changed' LANGUAGE C;
+CREATE TRIGGER model_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON autorec.model
+    FOR EACH STATEMENT EXECUTE FUNCTION autorec._catalog_changed();
+CREATE TRIGGER version_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON autorec.model_version
+    FOR EACH STATEMENT EXECUTE FUNCTION autorec._catalog_changed();
+
 CREATE TYPE autorec.trained AS (
     weights bytea, source text, n_users bigint, n_items bigint, n_ratings bigint,
     train_seconds double precision, history jsonb);

@@ -1,7 +1,19 @@
 // Model lookup (saved SPI plans against autorec.model) and the per-backend model cache.
+//
+// Two levels: `models` maps a model name to its deserialized current version (keyed by the
+// version's unique id), `lookups` remembers which version a (role, name) pair resolved to.
+// Lookups stay valid until the catalog changes: a trigger on the catalog tables sends a relcache
+// invalidation for them (at commit, to every backend and to hot standbys through the WAL), and
+// our relcache callback then forgets the lookups. So recommend() runs no SQL at all while the
+// catalog is unchanged.
 #include "pg/model_cache.hpp"
 
 #include <unordered_map>
+
+extern "C" {
+#include "commands/trigger.h"
+#include "utils/inval.h"
+}
 
 #include "core/error.hpp"
 #include "pg/guard.hpp"
@@ -14,11 +26,46 @@ struct CacheEntry {
   std::shared_ptr<const Recommender> model;
 };
 
+struct Lookup {
+  ModelRef ref;
+  std::shared_ptr<const Recommender> model;
+};
+
 // One entry per model name: a new version replaces the old one.
 std::unordered_map<std::string, CacheEntry>& cache() {
   static std::unordered_map<std::string, CacheEntry> c;
   return c;
 }
+
+// Key: role oid + '/' + model name ('' for the default model).
+std::unordered_map<std::string, Lookup>& lookups() {
+  static std::unordered_map<std::string, Lookup> l;
+  return l;
+}
+bool lookups_valid = false;
+bool callback_registered = false;
+
+// Runs inside PostgreSQL's invalidation processing: only flips a flag.
+void catalog_invalidated(Datum, Oid) { lookups_valid = false; }
+
+}  // namespace
+}  // namespace autorec::pg
+
+extern "C" {
+PG_FUNCTION_INFO_V1(autorec_catalog_changed);
+}
+
+// Statement-level trigger on the catalog tables: broadcast a relcache invalidation of the
+// table, which reaches every backend's catalog_invalidated() when this transaction commits.
+extern "C" PGDLLEXPORT Datum autorec_catalog_changed(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "autorec_catalog_changed: not called as a trigger");
+  TriggerData* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+  CacheInvalidateRelcache(td->tg_relation);
+  return PointerGetDatum(nullptr);
+}
+
+namespace autorec::pg {
+namespace {
 
 SPIPlanPtr plan_named, plan_default, plan_weights;
 
@@ -67,7 +114,10 @@ const char* model_arg(FunctionCallInfo fcinfo, int argno) {
   return pg_call([&] { return text_to_cstring(PG_GETARG_TEXT_PP(argno)); });
 }
 
-std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out) {
+namespace {
+
+// Resolves `name` through SPI; deserializes the version unless `models` has it already.
+Lookup resolve(const char* name) {
   ModelRef ref;
   bool found = false;
   pg_call([&] {
@@ -108,11 +158,10 @@ std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out
                     : "Choose one with SELECT autorec_set_default('name'); models: " + models +
                           ".");
   }
-  if (out) *out = ref;
   auto it = cache().find(ref.name);
   if (it != cache().end() && it->second.version_id == ref.version_id) {
     pg_call([] { SPI_finish(); });
-    return it->second.model;
+    return {ref, it->second.model};
   }
   const uint8_t* bytes = nullptr;
   size_t len = 0;
@@ -132,7 +181,30 @@ std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out
   std::shared_ptr<const Recommender> model = Recommender::deserialize(bytes, len);
   pg_call([] { SPI_finish(); });
   cache()[ref.name] = {ref.version_id, model};
-  return model;
+  return {ref, model};
+}
+
+}  // namespace
+
+std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out) {
+  Oid role = pg_call([] {
+    if (!callback_registered) {
+      // Any relcache invalidation may concern the catalog: conservatively forget lookups.
+      CacheRegisterRelcacheCallback(catalog_invalidated, 0);
+      callback_registered = true;
+    }
+    AcceptInvalidationMessages();
+    return GetUserId();
+  });
+  if (!lookups_valid) {
+    lookups().clear();
+    lookups_valid = true;  // an invalidation arriving from here on clears it again
+  }
+  std::string key = std::to_string(role) + "/" + (name ? name : "");
+  auto hit = lookups().find(key);
+  if (hit == lookups().end()) hit = lookups().emplace(key, resolve(name)).first;
+  if (out) *out = hit->second.ref;
+  return hit->second.model;
 }
 
 }  // namespace autorec::pg
