@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <unordered_map>
 
 #include "core/error.hpp"
 
@@ -91,48 +92,95 @@ float RatingMatrix::rating(int32_t u, int32_t i) const {
   return r.value[it - r.index];
 }
 
+namespace {
+
+// Dense indices of external ids: the sorted distinct ids, and each row's index among them.
+// Ids usually span a small range (1..max), where a direct table is linear and cache friendly;
+// otherwise a hash map finds the distinct ids in one pass.
+IdMap map_ids(const std::vector<int64_t>& ids, std::vector<int32_t>& index) {
+  const size_t n = ids.size();
+  index.resize(n);
+  auto [lo_it, hi_it] = std::minmax_element(ids.begin(), ids.end());
+  const int64_t lo = *lo_it, hi = *hi_it;
+  std::vector<int64_t> sorted;
+  // (hi - lo) computed in unsigned arithmetic: it cannot overflow.
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  if (span < std::max<uint64_t>(4 * static_cast<uint64_t>(n), 1u << 20)) {
+    std::vector<int32_t> table(span + 1, -1);
+    for (int64_t id : ids) table[static_cast<uint64_t>(id) - static_cast<uint64_t>(lo)] = 0;
+    int32_t next = 0;
+    for (uint64_t k = 0; k <= span; ++k)
+      if (table[k] == 0) {
+        table[k] = next++;
+        sorted.push_back(static_cast<int64_t>(static_cast<uint64_t>(lo) + k));
+      }
+    for (size_t k = 0; k < n; ++k)
+      index[k] = table[static_cast<uint64_t>(ids[k]) - static_cast<uint64_t>(lo)];
+    return IdMap(std::move(sorted));
+  }
+  std::unordered_map<int64_t, int32_t> seen;
+  for (int64_t id : ids) seen.try_emplace(id, 0);
+  if (seen.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+    throw Error(ErrorKind::ResourceLimit, "too many distinct users or items");
+  sorted.reserve(seen.size());
+  for (auto& kv : seen) sorted.push_back(kv.first);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t k = 0; k < sorted.size(); ++k) seen[sorted[k]] = static_cast<int32_t>(k);
+  for (size_t k = 0; k < n; ++k) index[k] = seen.find(ids[k])->second;
+  return IdMap(std::move(sorted));
+}
+
+// Rows ordered stably by one of their fields: one counting-sort pass that moves whole rows, so
+// that every later pass reads memory sequentially.
+template <typename Key>
+std::vector<Triple> counting_sort(const std::vector<Triple>& in, int32_t n_keys, Key key) {
+  std::vector<size_t> start(static_cast<size_t>(n_keys) + 1, 0);
+  for (const Triple& t : in) ++start[static_cast<size_t>(key(t)) + 1];
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<Triple> out(in.size());
+  for (const Triple& t : in) out[start[key(t)]++] = t;
+  return out;
+}
+
+}  // namespace
+
 Dataset build_dataset(const RawRatings& raw) {
   const size_t n = raw.size();
   if (n == 0)
     throw Error(ErrorKind::DataError, "the source has no ratings",
                 "Rows with a NULL user, item or rating are skipped.");
+  if (n >= std::numeric_limits<uint32_t>::max())
+    throw Error(ErrorKind::ResourceLimit, "more than 4 billion ratings");
   for (size_t k = 0; k < n; ++k)
-    if (!std::isfinite(raw.ratings[k]))
+    if (!std::isfinite(static_cast<float>(raw.ratings[k])))
       throw Error(ErrorKind::DataError,
                   "rating of user " + std::to_string(raw.users[k]) + " for item " +
-                      std::to_string(raw.items[k]) + " is NaN or infinite");
-  auto unique_sorted = [](std::vector<int64_t> v) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    return v;
-  };
+                      std::to_string(raw.items[k]) + " is NaN, infinite or out of range");
   Dataset d;
-  d.users = IdMap(unique_sorted(raw.users));
-  d.items = IdMap(unique_sorted(raw.items));
-  if (d.users.size() >= std::numeric_limits<int32_t>::max() ||
-      d.items.size() >= std::numeric_limits<int32_t>::max())
-    throw Error(ErrorKind::ResourceLimit, "too many distinct users or items");
+  std::vector<int32_t> uidx, iidx;
+  d.users = map_ids(raw.users, uidx);
+  d.items = map_ids(raw.items, iidx);
 
-  struct Keyed {
-    int32_t u, i;
-    double r;
-  };
-  std::vector<Keyed> rows(n);
-  for (size_t k = 0; k < n; ++k)
-    rows[k] = {d.users.find(raw.users[k]), d.items.find(raw.items[k]), raw.ratings[k]};
-  std::stable_sort(rows.begin(), rows.end(), [](const Keyed& a, const Keyed& b) {
-    return a.u != b.u ? a.u < b.u : a.i < b.i;
-  });
+  std::vector<Triple> rows(n);
+  for (size_t k = 0; k < n; ++k) rows[k] = {uidx[k], iidx[k], static_cast<float>(raw.ratings[k])};
+  uidx = std::vector<int32_t>();
+  iidx = std::vector<int32_t>();
+  // Radix sort by (user, item): by item, then stably by user. Duplicates end up adjacent and
+  // are averaged.
+  rows = counting_sort(rows, d.items.size(), [](const Triple& t) { return t.item; });
+  rows = counting_sort(rows, d.users.size(), [](const Triple& t) { return t.user; });
   std::vector<Triple> triples;
   triples.reserve(n);
   for (size_t k = 0; k < n;) {
-    size_t e = k;
+    size_t j = k;
     double sum = 0;
-    while (e < n && rows[e].u == rows[k].u && rows[e].i == rows[k].i) sum += rows[e++].r;
-    d.duplicates += (e - k > 1) ? 1 : 0;
-    triples.push_back({rows[k].u, rows[k].i, static_cast<float>(sum / static_cast<double>(e - k))});
-    k = e;
+    while (j < n && rows[j].user == rows[k].user && rows[j].item == rows[k].item)
+      sum += rows[j++].rating;
+    d.duplicates += (j - k > 1) ? 1 : 0;
+    triples.push_back({rows[k].user, rows[k].item, static_cast<float>(sum / static_cast<double>(j - k))});
+    k = j;
   }
+  rows = std::vector<Triple>();
   d.matrix = RatingMatrix(d.users.size(), d.items.size(), triples);
   return d;
 }

@@ -180,3 +180,25 @@ TEST(ThreadPool, RunsAllTasksAndPropagatesCancel) {
     if (t == 3) throw Error(ErrorKind::Internal, "x");
   }), Error);
 }
+
+TEST(Ratings, IdsOfAnySpanMapInOrder) {
+  // A small span uses a direct table, a huge one a hash map: both give sorted dense indices.
+  for (int64_t far : {int64_t{50}, INT64_MAX}) {
+    RawRatings r;
+    r.add(far, 7, 1);
+    r.add(INT64_MIN + (far == 50 ? INT64_MAX : 0), 7, 2);  // -1 or INT64_MIN
+    r.add(3, -5, 3);
+    r.add(3, -5, 5);  // duplicate pair
+    Dataset d = build_dataset(r);
+    ASSERT_EQ(d.users.size(), 3);
+    EXPECT_LT(d.users.id(0), d.users.id(1));
+    EXPECT_LT(d.users.id(1), d.users.id(2));
+    EXPECT_EQ(d.users.find(far), 2);
+    EXPECT_EQ(d.items.find(-5), 0);
+    EXPECT_EQ(d.duplicates, 1u);
+    EXPECT_FLOAT_EQ(d.matrix.rating(d.users.find(3), d.items.find(-5)), 4.0f);
+  }
+  RawRatings huge;
+  huge.add(1, 1, 1e300);
+  EXPECT_THROW(build_dataset(huge), Error);
+}
