@@ -410,16 +410,17 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
     for (size_t p = 0; p < r.n; ++p) {
       const int32_t j = r.index[p];
       const double d = rated[j].dev;
-      for (int64_t e = reverse_ptr_[j]; e < reverse_ptr_[j + 1]; ++e) {
-        const ReverseEntry& q = reverse_[e];
-        TargetSums& t = sums[q.target];
-        t.num += q.sim * d;
-        t.den += q.sim;
+      const ReverseEntry* end = reverse_.data() + reverse_ptr_[j + 1];
+      for (const ReverseEntry* q = reverse_.data() + reverse_ptr_[j]; q != end; ++q) {
+        TargetSums& t = sums[q->target];
+        t.num += q->sim * d;
+        t.den += q->sim;
         ++t.count;
-        ranks[q.target * words + (q.rank >> 6)] |= uint64_t{1} << (q.rank & 63);
+        ranks[q->target * words + (q->rank >> 6)] |= uint64_t{1} << (q->rank & 63);
       }
     }
-    // ... then, where more than k were found, take back those ranked after the k-th.
+    // ... then, where more than k were found, keep the k best ranked: take back the others or,
+    // when they are the majority, sum the k best afresh.
     for (int32_t i = 0; i < n_items; ++i) {
       TargetSums& t = sums[i];
       if (t.count == 0) {
@@ -428,6 +429,8 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
       }
       uint64_t* bits = ranks + static_cast<size_t>(i) * words;
       if (t.count > k) {
+        const bool afresh = t.count - k > k;
+        if (afresh) t.num = t.den = 0;
         int32_t seen = 0;
         const Neighbor* row = graph_.begin(i);
         for (size_t w = 0; w < words; ++w) {
@@ -435,11 +438,14 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
           while (b) {
             const int bit = __builtin_ctzll(b);
             b &= b - 1;
-            if (++seen <= k) continue;
+            const bool within = ++seen <= k;
+            if (within != afresh) continue;
             const Neighbor& nb = row[w * 64 + static_cast<size_t>(bit)];
-            t.num -= static_cast<double>(nb.sim) * rated[nb.index].dev;
-            t.den -= nb.sim;
+            const double sign = afresh ? 1.0 : -1.0;
+            t.num += sign * static_cast<double>(nb.sim) * rated[nb.index].dev;
+            t.den += sign * nb.sim;
           }
+          if (afresh && seen >= k) break;
         }
         t.count = k;
       }

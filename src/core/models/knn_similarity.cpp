@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -39,59 +40,65 @@ Layout layout_for(const SimilarityInputs& in) {
   return l;
 }
 
+// The sums one pair of rows needs, packed so that an update touches one cache line.
+// adjusted_cosine runs as cosine on its centred values.
+template <Similarity S>
+struct PairSums {  // cosine, pearson_baseline
+  double ab, aa, bb;
+  int32_t n;
+  void add(double a, double b) {
+    ab += a * b;
+    aa += a * a;
+    bb += b * b;
+  }
+};
+template <>
+struct PairSums<Similarity::Pearson> {
+  double ab, aa, bb, sa, sb;
+  int32_t n;
+  void add(double a, double b) {
+    ab += a * b;
+    aa += a * a;
+    bb += b * b;
+    sa += a;
+    sb += b;
+  }
+};
+template <>
+struct PairSums<Similarity::Msd> {
+  double dd;
+  int32_t n;
+  void add(double a, double b) { dd += (a - b) * (a - b); }
+};
+
 // Dense per-thread sums, indexed by the other row x2; `touched` lists the x2 seen so that
 // collecting and resetting costs the co-rated count, not the row count.
+template <Similarity S>
 struct Scratch {
-  std::vector<int32_t> n;
-  std::vector<double> ab, aa, bb, sa, sb;
+  std::vector<PairSums<S>> sums;
   std::vector<int32_t> touched;
   std::vector<Neighbor> out, keyed, kept;
   std::vector<int32_t> support;  // co-ratings of each entry of out
 
-  Scratch(int32_t n_x, Similarity s) {
-    size_t sz = static_cast<size_t>(n_x);
-    n.assign(sz, 0);
-    ab.assign(sz, 0);
-    if (s != Similarity::Msd) {
-      aa.assign(sz, 0);
-      bb.assign(sz, 0);
-    }
-    if (s == Similarity::Pearson) {
-      sa.assign(sz, 0);
-      sb.assign(sz, 0);
-    }
-  }
+  explicit Scratch(int32_t n_x) : sums(static_cast<size_t>(n_x), PairSums<S>{}) {}
 };
 
 template <Similarity S>
 void accumulate(const Layout& l, const int32_t* row_idx, const float* row_val, size_t row_n,
-                int32_t self, Scratch& s) {
-  int32_t* n = s.n.data();
-  double* ab = s.ab.data();
-  double* aa = s.aa.data();
-  double* bb = s.bb.data();
-  double* sa = s.sa.data();
-  double* sb = s.sb.data();
+                int32_t self, Scratch<S>& s) {
+  PairSums<S>* sums = s.sums.data();
   for (size_t k = 0; k < row_n; ++k) {
     const int32_t y = row_idx[k];
     const double a = row_val[k];
-    const int64_t end = l.y_ptr[y + 1];
-    for (int64_t e = l.y_ptr[y]; e < end; ++e) {
-      const int32_t x2 = l.y_idx[e];
+    const int32_t* idx = l.y_idx + l.y_ptr[y];
+    const int32_t* end = l.y_idx + l.y_ptr[y + 1];
+    const float* val = l.y_val + l.y_ptr[y];
+    for (; idx != end; ++idx, ++val) {
+      const int32_t x2 = *idx;
       if (x2 == self) continue;
-      const double b = l.y_val[e];
-      if (n[x2]++ == 0) s.touched.push_back(x2);
-      if constexpr (S == Similarity::Msd) {
-        ab[x2] += (a - b) * (a - b);
-      } else {
-        ab[x2] += a * b;
-        aa[x2] += a * a;
-        bb[x2] += b * b;
-        if constexpr (S == Similarity::Pearson) {
-          sa[x2] += a;
-          sb[x2] += b;
-        }
-      }
+      PairSums<S>& p = sums[x2];
+      if (p.n++ == 0) s.touched.push_back(x2);
+      p.add(a, *val);
     }
   }
 }
@@ -104,22 +111,22 @@ inline double cosine_of(double ab, double aa, double bb) {
 }
 
 template <Similarity S>
-double similarity_at(const Scratch& s, int32_t x2, double shrinkage) {
-  const double n = s.n[x2];
+double similarity_of(const PairSums<S>& p, double shrinkage) {
+  const double n = p.n;
   if constexpr (S == Similarity::Msd) {
-    return 1.0 / (s.ab[x2] / n + 1.0);
+    return 1.0 / (p.dd / n + 1.0);
   } else if constexpr (S == Similarity::Pearson) {
     // Centred on the means over the co-rated pairs only (Surprise's definition).
-    const double num = n * s.ab[x2] - s.sa[x2] * s.sb[x2];
-    const double d1 = n * s.aa[x2] - s.sa[x2] * s.sa[x2];
-    const double d2 = n * s.bb[x2] - s.sb[x2] * s.sb[x2];
+    const double num = n * p.ab - p.sa * p.sb;
+    const double d1 = n * p.aa - p.sa * p.sa;
+    const double d2 = n * p.bb - p.sb * p.sb;
     // Cancellation can leave a tiny positive variance for constant ratings: treat as zero.
-    if (d1 <= 1e-12 * n * s.aa[x2] || d2 <= 1e-12 * n * s.bb[x2]) return 0;
+    if (d1 <= 1e-12 * n * p.aa || d2 <= 1e-12 * n * p.bb) return 0;
     return std::max(-1.0, std::min(1.0, num / std::sqrt(d1 * d2)));
   } else if constexpr (S == Similarity::PearsonBaseline) {
-    return cosine_of(s.ab[x2], s.aa[x2], s.bb[x2]) * (n - 1) / (n - 1 + shrinkage);
+    return cosine_of(p.ab, p.aa, p.bb) * (n - 1) / (n - 1 + shrinkage);
   } else {
-    return cosine_of(s.ab[x2], s.aa[x2], s.bb[x2]);
+    return cosine_of(p.ab, p.aa, p.bb);
   }
 }
 
@@ -130,31 +137,22 @@ inline bool better(const Neighbor& p, const Neighbor& q) {
 // Turns the sums into similarities, keeps the positive ones with enough support, prunes to
 // max_neighbors by the support-weighted key, sorts best first, and resets the accumulators.
 template <Similarity S>
-void collect(const SimilaritySpec& spec, Scratch& s) {
+void collect(const SimilaritySpec& spec, Scratch<S>& s) {
   s.out.clear();
   s.support.clear();
   // Surprise: pearson_baseline needs 2 co-ratings for its shrinkage term to mean anything.
   const int32_t min_support =
       S == Similarity::PearsonBaseline ? std::max(2, spec.min_support) : spec.min_support;
   for (int32_t x2 : s.touched) {
-    const int32_t n = s.n[x2];
-    if (n >= min_support) {
-      const float sim = static_cast<float>(similarity_at<S>(s, x2, spec.shrinkage));
+    PairSums<S>& p = s.sums[x2];
+    if (p.n >= min_support) {
+      const float sim = static_cast<float>(similarity_of<S>(p, spec.shrinkage));
       if (sim > 0) {
         s.out.push_back({x2, sim});
-        s.support.push_back(n);
+        s.support.push_back(p.n);
       }
     }
-    s.n[x2] = 0;
-    s.ab[x2] = 0;
-    if constexpr (S != Similarity::Msd) {
-      s.aa[x2] = 0;
-      s.bb[x2] = 0;
-    }
-    if constexpr (S == Similarity::Pearson) {
-      s.sa[x2] = 0;
-      s.sb[x2] = 0;
-    }
+    p = PairSums<S>{};
   }
   s.touched.clear();
   const size_t cap = static_cast<size_t>(spec.max_neighbors);
@@ -183,8 +181,8 @@ NeighborGraph build_graph(const SimilarityInputs& in, FitContext& ctx) {
   const Layout l = layout_for(in);
   const int32_t n_x = in.spec.kind == KnnKind::Item ? in.m->n_items() : in.m->n_users();
   ThreadPool pool(ctx.threads);
-  std::vector<std::unique_ptr<Scratch>> scratch;
-  for (int w = 0; w < pool.size(); ++w) scratch.push_back(std::make_unique<Scratch>(n_x, S));
+  std::vector<std::unique_ptr<Scratch<S>>> scratch;
+  for (int w = 0; w < pool.size(); ++w) scratch.push_back(std::make_unique<Scratch<S>>(n_x));
   std::vector<std::vector<Neighbor>> rows(static_cast<size_t>(n_x));
   // Small blocks: rows differ a lot in cost, and cancellation is polled between blocks.
   const size_t block = 16;
@@ -192,7 +190,7 @@ NeighborGraph build_graph(const SimilarityInputs& in, FitContext& ctx) {
   pool.run(
       n_tasks,
       [&](size_t t, int w) {
-        Scratch& s = *scratch[static_cast<size_t>(w)];
+        Scratch<S>& s = *scratch[static_cast<size_t>(w)];
         const size_t end = std::min(static_cast<size_t>(n_x), (t + 1) * block);
         for (size_t x = t * block; x < end; ++x) {
           const int64_t b = l.x_ptr[x], e = l.x_ptr[x + 1];
@@ -315,29 +313,25 @@ std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const Spars
   std::vector<float> val(ratings.n);
   for (size_t k = 0; k < ratings.n; ++k)
     val[k] = in.transform_new_user(ratings.index[k], ratings.value[k], user_bias);
-  Scratch s(in.m->n_users(), in.spec.similarity == Similarity::AdjustedCosine
-                                 ? Similarity::Cosine
-                                 : in.spec.similarity);
+  auto run = [&](auto tag) {
+    constexpr Similarity S = decltype(tag)::value;
+    Scratch<S> s(in.m->n_users());
+    accumulate<S>(l, ratings.index, val.data(), ratings.n, -1, s);
+    collect<S>(in.spec, s);
+    return std::move(s.out);
+  };
   switch (in.spec.similarity) {
     case Similarity::Cosine:
     case Similarity::AdjustedCosine:
-      accumulate<Similarity::Cosine>(l, ratings.index, val.data(), ratings.n, -1, s);
-      collect<Similarity::Cosine>(in.spec, s);
-      break;
+      return run(std::integral_constant<Similarity, Similarity::Cosine>());
     case Similarity::Pearson:
-      accumulate<Similarity::Pearson>(l, ratings.index, val.data(), ratings.n, -1, s);
-      collect<Similarity::Pearson>(in.spec, s);
-      break;
+      return run(std::integral_constant<Similarity, Similarity::Pearson>());
     case Similarity::Msd:
-      accumulate<Similarity::Msd>(l, ratings.index, val.data(), ratings.n, -1, s);
-      collect<Similarity::Msd>(in.spec, s);
-      break;
+      return run(std::integral_constant<Similarity, Similarity::Msd>());
     case Similarity::PearsonBaseline:
-      accumulate<Similarity::PearsonBaseline>(l, ratings.index, val.data(), ratings.n, -1, s);
-      collect<Similarity::PearsonBaseline>(in.spec, s);
-      break;
+      return run(std::integral_constant<Similarity, Similarity::PearsonBaseline>());
   }
-  return std::move(s.out);
+  return {};
 }
 
 }  // namespace autorec
