@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+bool g_verbose = false;
+
 double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
@@ -41,6 +43,7 @@ RunResult run_one(const std::string& opts, const RawRatings& train, const RawRat
   auto rec = Recommender::configure("autorec", o);
   FitContext ctx;
   ctx.threads = threads;
+  if (g_verbose) ctx.notice_sink = [](const std::string& m) { std::printf("    %s\n", m.c_str()); };
   auto t0 = Clock::now();
   rec->fit(train, ctx);
   RunResult r;
@@ -121,12 +124,76 @@ RunResult ml1m(const std::string& dir, const std::string& opts, int splits, int 
   return mean;
 }
 
+// One training epoch (loss and gradient over all ratings) of I-AutoRec with one hidden layer:
+// the sparse passes against the dense products, on the same weights.
+void epoch_timing(const std::string& name, const RawRatings& raw, int hidden, int threads,
+                  int repeats) {
+  Dataset d = build_dataset(raw);
+  SparseExamples ex = SparseExamples::from(d.matrix, true);
+  NetShape shape{d.matrix.n_users(), {hidden}, Activation::Sigmoid, Activation::Identity, false};
+  AutoRecNet<float> net(shape);
+  net.init(1, 0.02, d.matrix.mean());
+  ThreadPool pool(threads);
+  std::vector<int32_t> all(static_cast<size_t>(ex.n_examples));
+  for (size_t j = 0; j < all.size(); ++j) all[j] = static_cast<int32_t>(j);
+  Batch batch;
+  batch.build(ex, all.data(), all.size());
+  NetWorkspace<float> ws;
+  AlignedVector<float> grad(net.n_params());
+  auto sparse = [&] {
+    std::fill(grad.begin(), grad.end(), 0.f);
+    return net.loss(ex, ex.value.data(), ex.value.data(), batch, grad.data(), ws, pool);
+  };
+  Eigen::MatrixXf R = Eigen::MatrixXf::Zero(ex.n_features, ex.n_examples);
+  Eigen::MatrixXf M = Eigen::MatrixXf::Zero(ex.n_features, ex.n_examples);
+  for (int32_t e = 0; e < ex.n_examples; ++e)
+    for (int64_t p = ex.ptr[e]; p < ex.ptr[e + 1]; ++p) {
+      R(ex.feature[p], e) = ex.value[p];
+      M(ex.feature[p], e) = 1;
+    }
+  auto dense = [&] {
+    std::fill(grad.begin(), grad.end(), 0.f);
+    return net.dense_loss(R, M, grad.data(), pool);
+  };
+  auto best_of = [&](auto&& fn, double* loss) {
+    double best = 1e30;
+    for (int k = 0; k < repeats; ++k) {
+      auto t = Clock::now();
+      *loss = fn();
+      best = std::min(best, since(t));
+    }
+    return best;
+  };
+  double ls = 0, ld = 0, dummy = 0;
+  const double ts = best_of(sparse, &ls), td = best_of(dense, &ld);
+  const double t_fwd = best_of([&] {
+    net.forward(ex, ex.value.data(), batch, ws, pool);
+    return 0.0;
+  }, &dummy);
+  const double t_out = best_of([&] {
+    return net.loss(ex, ex.value.data(), ex.value.data(), batch, nullptr, ws, pool);
+  }, &dummy);
+  const double fs = sparse_epoch_flops(shape, ex.nnz(), static_cast<size_t>(ex.n_examples));
+  const double fd = dense_epoch_flops(shape, static_cast<size_t>(ex.n_examples));
+  std::printf("%-34s %6s %10s %10s %9s %9s\n", name.c_str(), "", "seconds", "GFLOP", "GFLOP/s",
+              "loss");
+  std::printf("%-34s %6s %10.4f %10.3f %9.2f %9.1f\n", "  sparse epoch (observed only)", "",
+              ts, fs / 1e9, fs / ts / 1e9, ls);
+  std::printf("%-34s %6s %10.4f %10.3f %9.2f %9.1f\n", "  dense epoch (full matrices)", "", td,
+              fd / 1e9, fd / td / 1e9, ld);
+  std::printf("  sparse passes: input layer %.4f s, output layer %.4f s, backward %.4f s\n", t_fwd,
+              t_out - t_fwd, ts - t_out);
+  std::printf("  speed-up of the sparse epoch: %.1fx (%zu ratings, %d x %d, hidden %d, %d threads)\n",
+              td / ts, ex.nnz(), ex.n_features, ex.n_examples, hidden, pool.size());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string dir100k = "../shared/data/ml-100k", dir1m = "../shared/data/ml-1m", opts;
-  int folds = 5, splits = 5, threads = 0;
-  bool timing = true, run1m = false, only1m = false;
+  int folds = 5, splits = 5, threads = 0, repeats = 5;
+  bool timing = true, run1m = false, only1m = false, timing_only = false;
   for (int a = 1; a < argc; ++a) {
     std::string s = argv[a];
     auto next = [&]() -> std::string {
@@ -136,13 +203,21 @@ int main(int argc, char** argv) {
     if (s == "--folds") folds = std::stoi(next());
     else if (s == "--splits") splits = std::stoi(next());
     else if (s == "--threads") threads = std::stoi(next());
+    else if (s == "--repeats") repeats = std::stoi(next());
     else if (s == "--opts") opts = next();
     else if (s == "--no-timing") timing = false;
+    else if (s == "--verbose") g_verbose = true;
+    else if (s == "--timing-only") timing_only = true;
     else if (s == "--ml1m-only") run1m = only1m = true;
     else if (s == "--ml1m") {
       run1m = true;
       if (a + 1 < argc && argv[a + 1][0] != '-') dir1m = argv[++a];
     } else dir100k = s;
+  }
+  if (timing_only) {
+    epoch_timing("ML-100K u1.base, I-AutoRec [500]", bench::load_ratings(dir100k + "/u1.base"), 500,
+                 threads, repeats);
+    return 0;
   }
   if (!opts.empty()) {
     if (only1m) {

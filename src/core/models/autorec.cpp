@@ -55,7 +55,13 @@ AutoRecConfig AutoRecConfig::read(Options& o) {
                     "option \"tied_weights\" needs a symmetric \"hidden\" list",
                     "For example [500] or [500, 250, 500].");
   c.pretrain = o.boolean("pretrain", false);
+  c.residual = o.boolean("residual", c.decoder == Activation::Identity);
+  if (c.residual && c.decoder != Activation::Identity)
+    throw Error(ErrorKind::InvalidParameter,
+                "option \"residual\" needs the identity decoder",
+                "A sigmoid output cannot be shifted by a bias; use \"residual\": false.");
   c.validation_fraction = o.number("validation_fraction", 0.1, 0.0, 0.9);
+  c.refit = o.boolean("refit", true);
   TrainSettings& t = c.train;
   const std::string opt = o.choice("optimizer", "rprop", kOptimizers);
   t.optimizer = static_cast<OptimizerKind>(
@@ -82,6 +88,8 @@ void AutoRecConfig::save(Writer& w) const {
   w.put<int32_t>(static_cast<int32_t>(decoder));
   w.put<uint8_t>(tied ? 1 : 0);
   w.put<uint8_t>(pretrain ? 1 : 0);
+  w.put<uint8_t>(residual ? 1 : 0);
+  w.put<uint8_t>(refit ? 1 : 0);
   w.put<double>(validation_fraction);
   w.put<int32_t>(static_cast<int32_t>(train.optimizer));
   w.put<double>(train.learning_rate);
@@ -117,6 +125,9 @@ void AutoRecConfig::load(Reader& r) {
   decoder = static_cast<Activation>(enum_in(static_cast<int32_t>(Activation::Sigmoid)));
   tied = flag();
   pretrain = flag();
+  residual = flag();
+  refit = flag();
+  if (residual && decoder != Activation::Identity) Reader::corrupt("autorec residual decoder");
   validation_fraction = finite(0, 0.9);
   train.optimizer = static_cast<OptimizerKind>(enum_in(2));
   train.learning_rate = finite(0, 100);
@@ -182,7 +193,8 @@ void AutoRecModel::fold_in(const SparseRow& r, Eigen::VectorXf& w, float& b) con
   for (size_t k = 0; k < r.n; ++k) {
     if (!example_known_[r.index[k]]) continue;  // an item without ratings has no real code
     items.push_back(r.index[k]);
-    t.push_back((static_cast<double>(r.value[k]) - offset_) / scale_);
+    const double off = config_.residual ? baseline_->item[r.index[k]] : 0.0;
+    t.push_back((static_cast<double>(r.value[k]) - off - offset_) / scale_);
   }
   w = mean_row_;
   b = mean_bias_;
@@ -246,34 +258,42 @@ double baseline_for(const Biases& b, const UserProfile& user, int32_t item) {
 
 }  // namespace
 
+double AutoRecModel::example_offset(const UserProfile& user, int32_t item) const {
+  if (!config_.residual) return 0;
+  if (config_.item_based) return baseline_->item[item];
+  return user.index >= 0 ? baseline_->user[user.index] : baseline_->fold_in_user(user.ratings);
+}
+
 double AutoRecModel::predict(const UserProfile& user, int32_t item) const {
   const int32_t hk = net_.code_size();
   if (config_.item_based) {
     if (!example_known_[item]) return baseline_for(*baseline_, user, item);
+    const double off = example_offset(user, item);
     if (user.index >= 0 && feature_trained_[user.index])
-      return to_rating(net_.output(codes_.col(item).data(), user.index));
+      return off + to_rating(net_.output(codes_.col(item).data(), user.index));
     if (user.ratings.n == 0) return baseline_for(*baseline_, user, item);
     Eigen::VectorXf w;
     float b;
     fold_in(user.ratings, w, b);
-    return to_rating(codes_.col(item).dot(w) + b);
+    return off + to_rating(codes_.col(item).dot(w) + b);
   }
   if (!feature_trained_[item] || user.ratings.n == 0) return baseline_for(*baseline_, user, item);
-  if (user.index >= 0) return to_rating(net_.output(codes_.col(user.index).data(), item));
+  const double off = example_offset(user, item);
+  if (user.index >= 0) return off + to_rating(net_.output(codes_.col(user.index).data(), item));
   Eigen::VectorXf code(hk);
   encode(user.ratings, code);
-  return to_rating(net_.output(code.data(), item));
+  return off + to_rating(net_.output(code.data(), item));
 }
 
 void AutoRecModel::score(const UserProfile& user, float* out) const {
   const int32_t n_items = ratings_->n_items();
   const int32_t hk = net_.code_size();
   Eigen::Map<Eigen::VectorXf> s(out, n_items);
-  auto baseline_all = [&] {
+  if (user.ratings.n == 0) {
     for (int32_t i = 0; i < n_items; ++i)
       out[i] = static_cast<float>(baseline_for(*baseline_, user, i));
-  };
-  if (user.ratings.n == 0) return baseline_all();
+    return;
+  }
   const std::vector<uint8_t>* served;  // per item: the network can score it
   if (config_.item_based) {
     Eigen::VectorXf folded;
@@ -306,6 +326,12 @@ void AutoRecModel::score(const UserProfile& user, float* out) const {
   if (config_.decoder == Activation::Sigmoid) {
     activate(Activation::Sigmoid, out, out, static_cast<size_t>(n_items));
     s.array() = static_cast<float>(offset_) + static_cast<float>(scale_) * s.array();
+  }
+  if (config_.residual) {
+    if (config_.item_based)
+      s += Eigen::Map<const Eigen::VectorXf>(baseline_->item.data(), n_items);
+    else
+      s.array() += static_cast<float>(example_offset(user, 0));
   }
   for (int32_t i = 0; i < n_items; ++i)
     if (!(*served)[i]) out[i] = static_cast<float>(baseline_for(*baseline_, user, i));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/models/autorec.hpp"
+#include "core/models/baseline.hpp"
 #include "core/parallel.hpp"
 
 namespace autorec {
@@ -37,6 +38,37 @@ double initial_output_bias(const std::vector<float>& target, Activation decoder)
 
 }  // namespace
 
+TrainProblem AutoRecModel::make_problem(const SparseExamples& examples,
+                                        const std::vector<Triple>& validation,
+                                        const RatingMatrix& full) const {
+  const bool items = config_.item_based;
+  TrainProblem p;
+  p.data = &examples;
+  p.input.resize(examples.nnz());
+  p.target.resize(examples.nnz());
+  for (size_t q = 0; q < examples.nnz(); ++q) {
+    p.input[q] = input_value(examples.value[q]);
+    p.target[q] = static_cast<float>((examples.value[q] - offset_) / scale_);
+  }
+  if (config_.residual) {
+    // The decoder learns what the example's baseline bias leaves (see autorec.hpp).
+    p.example_offset = items ? baseline_->item : baseline_->user;
+    for (int32_t e = 0; e < examples.n_examples; ++e)
+      for (int64_t q = examples.ptr[e]; q < examples.ptr[e + 1]; ++q)
+        p.target[q] -= p.example_offset[e];
+  }
+  for (const Triple& t : validation) {
+    p.val_example.push_back(items ? t.item : t.user);
+    p.val_feature.push_back(items ? t.user : t.item);
+    p.val_rating.push_back(t.rating);
+  }
+  p.offset = offset_;
+  p.scale = scale_;
+  p.lo = full.min_rating();
+  p.hi = full.max_rating();
+  return p;
+}
+
 void AutoRecModel::fit(const TrainingData& data, FitContext& ctx) {
   ratings_ = data.ratings;
   baseline_ = data.baseline;
@@ -67,23 +99,7 @@ void AutoRecModel::fit(const TrainingData& data, FitContext& ctx) {
     train = &split.train;
   }
   SparseExamples examples = SparseExamples::from(*train, items);
-  TrainProblem p;
-  p.data = &examples;
-  p.input.resize(examples.nnz());
-  p.target.resize(examples.nnz());
-  for (size_t q = 0; q < examples.nnz(); ++q) {
-    p.input[q] = input_value(examples.value[q]);
-    p.target[q] = static_cast<float>((examples.value[q] - offset_) / scale_);
-  }
-  for (const Triple& t : split.validation) {
-    p.val_example.push_back(items ? t.item : t.user);
-    p.val_feature.push_back(items ? t.user : t.item);
-    p.val_rating.push_back(t.rating);
-  }
-  p.offset = offset_;
-  p.scale = scale_;
-  p.lo = full.min_rating();
-  p.hi = full.max_rating();
+  TrainProblem p = make_problem(examples, split.validation, full);
   feature_trained_.assign(static_cast<size_t>(examples.n_features), 0);
   for (int32_t f : examples.feature) feature_trained_[f] = 1;
 
@@ -92,7 +108,17 @@ void AutoRecModel::fit(const TrainingData& data, FitContext& ctx) {
   if (config_.pretrain && net_.depth() > 1) pretrain(p, ctx, pool);
   TrainSettings s = config_.train;
   s.seed = ctx.seed;
+  const AlignedVector<float> initial = net_.params();
   result_ = train_network(net_, p, s, ctx, pool, true);
+  if (config_.refit && !p.val_rating.empty() && result_.best_epoch > 0) {
+    SparseExamples all = SparseExamples::from(full, items);
+    TrainProblem q = make_problem(all, {}, full);
+    net_.params() = initial;
+    s.epochs = result_.best_epoch;
+    train_network(net_, q, s, ctx, pool, false, "refit on all ratings");
+    std::fill(feature_trained_.begin(), feature_trained_.end(), 0);
+    for (int32_t f : all.feature) feature_trained_[f] = 1;
+  }
   prepare_serving(pool);
 }
 

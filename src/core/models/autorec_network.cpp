@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/models/autorec_kernels.hpp"
 #include "core/parallel.hpp"
 
 namespace autorec {
@@ -155,10 +156,10 @@ void AutoRecNet<T>::forward(const SparseExamples& data, const float* input, cons
       const int32_t ex = batch.examples[j];
       auto zc = ws.z[0].col(static_cast<Eigen::Index>(j));
       zc = b0;
-      for (int64_t p = data.ptr[ex]; p < data.ptr[ex + 1]; ++p) {
-        const float x = input[p];
-        if (x != 0.f) zc.noalias() += static_cast<T>(x) * V.col(data.feature[p]);
-      }
+      const int64_t p0 = data.ptr[ex];
+      kernels::gather_axpy(zc.data(), V.data(), static_cast<size_t>(h0), h0,
+                           data.feature.data() + p0, input + p0,
+                           static_cast<size_t>(data.ptr[ex + 1] - p0));
     }
     const auto cols = static_cast<Eigen::Index>(je - jb);
     activate(shape_.encoder, ws.z[0].middleCols(jb, cols).data(),
@@ -235,25 +236,34 @@ double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const
   const Activation dec = shape_.decoder;
   for_chunks(pool, static_cast<size_t>(m), chunks, ws.ctx, [&](size_t fb, size_t fe, size_t c) {
     double sse = 0;
+    int64_t most = 0;
+    for (size_t u = fb; u < fe; ++u)
+      most = std::max(most, batch.feature_ptr[u + 1] - batch.feature_ptr[u]);
+    std::vector<T> out(static_cast<size_t>(most)), d(static_cast<size_t>(most));
     for (size_t u = fb; u < fe; ++u) {
-      auto w = Wo.col(static_cast<Eigen::Index>(u));
+      const int64_t q0 = batch.feature_ptr[u];
+      const auto n = static_cast<size_t>(batch.feature_ptr[u + 1] - q0);
+      if (n == 0) continue;
+      const int32_t* local = batch.entry_local.data() + q0;
+      kernels::gather_dots(Wo.col(static_cast<Eigen::Index>(u)).data(), code.data(),
+                           static_cast<size_t>(hk), hk, local, out.data(), n);
       const T bu = params_[Lo.b + u];
       T gb = 0;
-      for (int64_t q = batch.feature_ptr[u]; q < batch.feature_ptr[u + 1]; ++q) {
-        const auto a = code.col(batch.entry_local[q]);
-        const int64_t pos = batch.entry_pos[q];
-        const T o = w.dot(a) + bu;
+      for (size_t k = 0; k < n; ++k) {
+        const int64_t pos = batch.entry_pos[q0 + static_cast<int64_t>(k)];
+        const T o = out[k] + bu;
         const T y = activate1(dec, o);
         const T err = y - static_cast<T>(target[pos]);
         sse += static_cast<double>(err) * static_cast<double>(err);
-        const T d = T(2) * err * derivative1(dec, o, y);
-        delta[pos] = d;
-        if (grad) {
-          MatMap(grad + Lo.w, hk, m).col(static_cast<Eigen::Index>(u)).noalias() += d * a;
-          gb += d;
-        }
+        d[k] = T(2) * err * derivative1(dec, o, y);
+        delta[pos] = d[k];
+        gb += d[k];
       }
-      if (grad) grad[Lo.b + u] += gb;
+      if (grad) {
+        kernels::gather_axpy(grad + Lo.w + u * static_cast<size_t>(hk), code.data(),
+                             static_cast<size_t>(hk), hk, local, d.data(), n);
+        grad[Lo.b + u] += gb;
+      }
     }
     ws.partial[c] = sse;
   });
@@ -270,8 +280,10 @@ double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const
       const int32_t ex = batch.examples[j];
       auto g = ws.g[k - 1].col(static_cast<Eigen::Index>(j));
       g.setZero();
-      for (int64_t p = data.ptr[ex]; p < data.ptr[ex + 1]; ++p)
-        g.noalias() += delta[p] * Wo.col(data.feature[p]);
+      const int64_t p0 = data.ptr[ex];
+      kernels::gather_axpy(g.data(), Wo.data(), static_cast<size_t>(hk), hk,
+                           data.feature.data() + p0, delta + p0,
+                           static_cast<size_t>(data.ptr[ex + 1] - p0));
     }
     const auto cols = static_cast<Eigen::Index>(je - jb);
     multiply_derivative(shape_.encoder, ws.z[k - 1].middleCols(jb, cols).data(),
@@ -312,12 +324,15 @@ double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const
   // Sparse input layer, per feature: each observed input scales its example's hidden delta.
   const Mat& g0 = ws.g[0];
   for_chunks(pool, static_cast<size_t>(m), kChunks, ws.ctx, [&](size_t fb, size_t fe, size_t) {
+    std::vector<float> x;
     for (size_t u = fb; u < fe; ++u) {
-      auto gv = MatMap(grad + L0.w, h0, m).col(static_cast<Eigen::Index>(u));
-      for (int64_t q = batch.feature_ptr[u]; q < batch.feature_ptr[u + 1]; ++q) {
-        const float x = input[batch.entry_pos[q]];
-        if (x != 0.f) gv.noalias() += static_cast<T>(x) * g0.col(batch.entry_local[q]);
-      }
+      const int64_t q0 = batch.feature_ptr[u];
+      const auto n = static_cast<size_t>(batch.feature_ptr[u + 1] - q0);
+      x.resize(n);
+      for (size_t k = 0; k < n; ++k) x[k] = input[batch.entry_pos[q0 + static_cast<int64_t>(k)]];
+      kernels::gather_axpy(grad + L0.w + u * static_cast<size_t>(h0), g0.data(),
+                           static_cast<size_t>(h0), h0, batch.entry_local.data() + q0, x.data(),
+                           n);
     }
   });
   VecMap(grad + L0.b, h0) += g0.rowwise().sum();

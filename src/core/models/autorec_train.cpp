@@ -53,6 +53,7 @@ double validation_rmse(const AutoRecNet<float>& net, const Eigen::MatrixXf& code
   for (size_t k = 0; k < n; ++k) {
     const float o = net.output(codes.col(p.val_example[k]).data(), p.val_feature[k]);
     double r = p.offset + p.scale * static_cast<double>(activate1(decoder, o));
+    if (!p.example_offset.empty()) r += p.example_offset[p.val_example[k]];
     r = std::min(std::max(r, p.lo), p.hi);
     const double e = r - static_cast<double>(p.val_rating[k]);
     sse += e * e;

@@ -37,6 +37,8 @@ struct TrainProblem {
   std::vector<float> val_rating;
   // Ratings = offset + scale * decoder output, clipped to [lo, hi] as served.
   double offset = 0, scale = 1, lo = -1e30, hi = 1e30;
+  // Added to every output of an example, in rating units (empty: none).
+  std::vector<float> example_offset;
 };
 
 struct TrainResult {
