@@ -22,3 +22,8 @@ include $(PGXS)
 # Header dependencies (PGXS does not track them for C++).
 -include $(wildcard $(OBJS:.o=.d))
 EXTRA_CLEAN = $(OBJS:.o=.d)
+
+# The benchmark report (bench/report.md and plots); see bench/run.sh.
+.PHONY: bench
+bench:
+	bash bench/run.sh

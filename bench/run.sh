@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The benchmark report: accuracy on MovieLens 100K's official folds, training time, model size,
+# peak backend memory, recommend() latency under pgbench, and scaling on synthetic data, all
+# through SQL on the project's local PostgreSQL; writes report.md and PNG plots.
+# Usage: bench/run.sh [--smoke] [ML-100K dir]
+#   default: ../shared/data/ml-100k, models from bench/models.txt, output in bench/
+#   --smoke: a synthetic 100K set only, bench/smoke_models.txt, output in a temporary directory
+#            (what CI runs so that the command cannot rot)
+source "$(dirname "$0")/../scripts/lib.sh"
+source "$ROOT/bench/lib.sh"
+
+SMOKE=0
+if [ "${1:-}" = "--smoke" ]; then SMOKE=1; shift; fi
+DATA=${1:-$ROOT/../shared/data/ml-100k}
+if [ $SMOKE = 1 ]; then
+  OUT=$(mktemp -d /tmp/autorec-bench.XXXXXX)
+  MODELS=$ROOT/bench/smoke_models.txt
+  SIZES="100000"
+  PGBENCH_SECONDS=2
+else
+  OUT=$ROOT/bench
+  MODELS=$ROOT/bench/models.txt
+  SIZES="100000 1000000 10000000"
+  PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
+fi
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+ensure_packages
+build_install
+bench_server autorec_bench
+Q() { "${PSQL[@]}" -tA "$@"; }
+"${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS autorec CASCADE" \
+  -c "CREATE EXTENSION autorec"
+
+mapfile -t SPECS < <(grep -v '^#' "$MODELS" | grep -v '^$')
+
+# Folds: the official ones, or (smoke) one 80/20 split of a synthetic set.
+synthetic() {  # synthetic TABLE USERS ITEMS RATINGS: long-tailed item popularity, latent tastes
+  "${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $1;
+SELECT setseed(0.42);
+CREATE TABLE $1 AS
+SELECT DISTINCT ON (u, i) u AS user_id, i AS item_id,
+       greatest(1, least(5, round(3 + 1.2 * sin(u * 0.37 + i * 0.11) + 0.8 * cos(u * 0.05 - i * 0.23)
+                                  + (random() - 0.5))))::smallint AS rating
+  FROM (SELECT (random() * ($2 - 1))::int + 1 AS u, (power(random(), 2.5) * ($3 - 1))::int + 1 AS i
+          FROM generate_series(1, ($4 * 1.1)::bigint)) s;
+SQL
+}
+if [ $SMOKE = 1 ]; then
+  synthetic smoke_all 1000 1700 100000
+  "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS u1_base, u1_test, ml100k" \
+    -c "SELECT * FROM autorec_split('smoke_all', 'u1_base', 'u1_test', 0.2, 1)" \
+    -c "CREATE TABLE ml100k AS SELECT * FROM smoke_all"
+  FOLDS="1"
+  DATASET="synthetic 100K (1,000 users, 1,700 items), one random 80/20 split"
+else
+  load_folds "$DATA"
+  FOLDS="1 2 3 4 5"
+  DATASET="MovieLens 100K, official folds u1..u5 ($DATA)"
+fi
+
+"${PSQL[@]}" <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS bench_fold, bench_latency, bench_scale, bench_history;
+CREATE TABLE bench_fold (label text, fold int, rmse float8, mae float8, p10 float8, r10 float8,
+                         ndcg10 float8, train_s float8, epochs int, size_bytes bigint, peak_kb bigint);
+CREATE TABLE bench_latency (label text, clients int, tps float8, p50_ms float8, p99_ms float8);
+CREATE TABLE bench_scale (label text, n_ratings bigint, train_s float8, size_bytes bigint, peak_kb bigint);
+CREATE TABLE bench_history (label text, epoch int, train_rmse float8, validation_rmse float8, seconds float8);
+SQL
+
+# train_measured LABEL ALGO OPTS SOURCE: trains in a fresh backend and prints its peak RSS (kB).
+train_measured() {
+  local peakfile=$WORK/peak
+  rm -f "$peakfile"
+  "${PSQL[@]}" >/dev/null <<SQL
+SET client_min_messages = warning;
+SELECT pg_backend_pid() AS pid \gset
+\setenv BPID :pid
+CALL autorec_train('bench_$1', '$2', '$4', '$3');
+\! grep VmHWM /proc/\$BPID/status | awk '{print \$2}' > $peakfile
+SQL
+  cat "$peakfile"
+}
+
+log "accuracy: $DATASET"
+for spec in "${SPECS[@]}"; do
+  IFS='|' read -r label algo opts anchor <<<"$spec"
+  for k in $FOLDS; do
+    peak=$(train_measured "$label" "$algo" "$opts" "u${k}_base")
+    "${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+INSERT INTO bench_fold
+SELECT '$label', $k, e.rmse, e.mae, e.precision_at_k, e.recall_at_k, e.ndcg_at_k, m.train_seconds,
+       (SELECT count(*) FROM autorec_training_history('bench_$label')), m.size_bytes, $peak
+  FROM autorec_models m, autorec_evaluate('bench_$label', 'u${k}_test', 10) e
+ WHERE m.model = 'bench_$label';
+SQL
+    if [ "$k" = 1 ]; then
+      "${PSQL[@]}" -c "INSERT INTO bench_history SELECT '$label', * FROM autorec_training_history('bench_$label')"
+    fi
+  done
+  Q -c "SELECT '$label', round(avg(rmse)::numeric, 4), round(avg(train_s)::numeric, 2) FROM bench_fold WHERE label = '$label'"
+done
+
+log "recommend() latency (pgbench, $PGBENCH_SECONDS s per run)"
+for spec in "${SPECS[@]}"; do
+  IFS='|' read -r label algo opts anchor <<<"$spec"
+  "${PSQL[@]}" -c "SET client_min_messages = warning" -c "CALL autorec_train('serve_$label', '$algo', 'ml100k', '$opts')"
+  maxuser=$(Q -c "SELECT max(user_id) FROM ml100k")
+  printf '\\set uid random(1, %s)\nSELECT * FROM recommend(:uid, 10, %s);\n' "$maxuser" "'serve_$label'" >"$WORK/rec.sql"
+  for clients in 1 8; do
+    rm -f "$WORK"/pgbench_log.*
+    res=$(cd "$WORK" && pgbench -n -M prepared -c $clients -j $((clients < 2 ? 1 : 2)) -T "$PGBENCH_SECONDS" \
+          -l -f "$WORK/rec.sql" 2>&1)
+    tps=$(echo "$res" | awk '/^tps/ {print $3}')
+    # Per-transaction latencies (microseconds) from pgbench's log: third column.
+    read -r p50 p99 < <(cat "$WORK"/pgbench_log.* | awk '{print $3}' | sort -n |
+      awk '{a[NR] = $1} END {print a[int(NR * 0.5) + 1] / 1000, a[int(NR * 0.99) + 1] / 1000}')
+    Q -c "INSERT INTO bench_latency VALUES ('$label', $clients, $tps, $p50, $p99)"
+    echo "$label clients=$clients tps=$tps p50=${p50}ms p99=${p99}ms"
+  done
+done
+
+log "scaling on synthetic data: $SIZES ratings"
+for n in $SIZES; do
+  users=$((n / 140 + 100)); items=$((n / 1000 + 1000)); [ $items -gt 10000 ] && items=10000
+  synthetic "scale_$n" $users $items $n
+  for spec in "${SPECS[@]}"; do
+    IFS='|' read -r label algo opts anchor <<<"$spec"
+    # The deep and user-based autoencoders and user-based KNN stay at 1M ratings or less.
+    if [ "$n" -gt 1000000 ] && [[ $label =~ (autorec-user|autorec-deep|knn-user) ]]; then continue; fi
+    peak=$(train_measured "scale_$label" "$algo" "$opts" "scale_$n")
+    Q -c "INSERT INTO bench_scale SELECT '$label', n_ratings, train_seconds, size_bytes, $peak
+            FROM autorec_models WHERE model = 'bench_scale_$label'"
+    Q -c "SELECT '$label', $n, round(train_seconds::numeric, 2) FROM autorec_models WHERE model = 'bench_scale_$label'"
+  done
+done
+
+log "writing $OUT/report.md"
+anchors=$WORK/anchors.csv
+for spec in "${SPECS[@]}"; do
+  IFS='|' read -r label algo opts anchor <<<"$spec"
+  printf '%s|%s|%s\n' "$label" "$opts" "$anchor"
+done >"$anchors"
+"${PSQL[@]}" -c "DROP TABLE IF EXISTS bench_spec" \
+  -c "CREATE TABLE bench_spec (ord serial, label text, options text, anchor text)" \
+  -c "\\copy bench_spec (label, options, anchor) FROM '$anchors' WITH (DELIMITER '|')"
+
+md() { Q -F ' | ' --no-align -c "$1" | sed 's/^/| /; s/$/ |/'; }
+{
+  echo "# autorec benchmark report"
+  echo
+  echo "Generated by \`bench/run.sh$([ $SMOKE = 1 ] && echo ' --smoke')\` on $(date -u +%Y-%m-%d)."
+  echo
+  echo "- CPU: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "- $(Q -c 'SELECT version()' | cut -d, -f1)"
+  echo "- Data: $DATASET"
+  echo
+  echo "## Accuracy and training"
+  echo
+  echo "Mean over the folds. Training time is the whole \`CALL autorec_train\` (reading the table"
+  echo "included); peak memory is the training backend's peak RSS (VmHWM). Relevant items for the"
+  echo "top-10 metrics: test ratings >= 4. Anchors are the published or locally measured figures"
+  echo "from ../shared/data/README.md; the AutoRec paper's are MovieLens 1M figures, not comparable"
+  echo "with ML-100K numbers."
+  echo
+  echo "| model | options | RMSE | MAE | P@10 | R@10 | NDCG@10 | train s/fold | epochs | s/epoch | size | peak MB | anchor (RMSE) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  md "SELECT f.label, '\`' || s.options || '\`', round(avg(rmse)::numeric, 4), round(avg(mae)::numeric, 4),
+             round(avg(p10)::numeric, 4), round(avg(r10)::numeric, 4), round(avg(ndcg10)::numeric, 4),
+             round(avg(train_s)::numeric, 2), round(avg(epochs)::numeric, 1),
+             CASE WHEN avg(epochs) > 0 THEN round((avg(train_s) / avg(epochs))::numeric, 3)::text ELSE '-' END,
+             pg_size_pretty(avg(size_bytes)::bigint), round(avg(peak_kb) / 1024.0), s.anchor
+        FROM bench_fold f JOIN bench_spec s USING (label) GROUP BY f.label, s.options, s.anchor, s.ord ORDER BY s.ord"
+  echo
+  echo "## recommend() latency"
+  echo
+  echo "pgbench, \`SELECT * FROM recommend(random user, 10, model)\`, prepared statements, $PGBENCH_SECONDS s per run;"
+  echo "each model trained on all ratings of the data set. Latency percentiles from pgbench's per-transaction log."
+  echo
+  echo "| model | clients | transactions/s | median ms | p99 ms |"
+  echo "|---|---|---|---|---|"
+  md "SELECT l.label, clients, round(tps::numeric), p50_ms, p99_ms FROM bench_latency l JOIN bench_spec s USING (label) ORDER BY s.ord, clients"
+  echo
+  echo "## Scaling"
+  echo
+  echo "Synthetic ratings with long-tailed item popularity (seeded); training time includes reading the table."
+  echo
+  echo "| model | ratings | train s | size | peak MB |"
+  echo "|---|---|---|---|---|"
+  md "SELECT b.label, n_ratings, round(train_s::numeric, 2), pg_size_pretty(size_bytes), round(peak_kb / 1024.0)
+        FROM bench_scale b JOIN bench_spec s USING (label) ORDER BY s.ord, n_ratings"
+  echo
+  echo "## Plots"
+  echo
+  echo "![learning curves](learning_curves.png) ![RMSE against training time](rmse_vs_time.png) ![scaling](scaling.png)"
+} >"$OUT/report.md"
+
+log "plots"
+Q -F ' ' -c "SELECT label, epoch, train_rmse, coalesce(validation_rmse::text, 'NaN') FROM bench_history
+             WHERE label ~ '^(svd|autorec)' ORDER BY label, epoch" >"$WORK/history.dat"
+Q -F ' ' -c "SELECT f.label, avg(train_s), avg(rmse) FROM bench_fold f JOIN bench_spec s USING (label)
+             GROUP BY f.label, s.ord ORDER BY s.ord" >"$WORK/tradeoff.dat"
+Q -F ' ' -c "SELECT label, n_ratings, train_s FROM bench_scale ORDER BY label, n_ratings" >"$WORK/scale.dat"
+gnuplot <<GP
+set terminal pngcairo size 900,600
+set output '$OUT/learning_curves.png'
+set title 'Learning curves on fold u1 (solid: train, dashed: validation)'
+set xlabel 'epoch'; set ylabel 'RMSE'; set key outside right
+labels = system("awk '{print \$1}' $WORK/history.dat | uniq | tr '\n' ' '")
+plot for [l in labels] sprintf("< grep '^%s ' $WORK/history.dat", l) using 2:3 with lines title l.' train', \
+     for [l in labels] sprintf("< grep '^%s ' $WORK/history.dat", l) using 2:4 with lines dt 2 title l.' validation'
+set output '$OUT/rmse_vs_time.png'
+set title 'RMSE against training time per fold'
+set xlabel 'training seconds per fold (log)'; set ylabel 'RMSE'; set logscale x; unset key
+plot '$WORK/tradeoff.dat' using 2:3 with points pt 7 ps 1.5, '' using 2:3:1 with labels offset 0,1 font ',8'
+set output '$OUT/scaling.png'
+set title 'Training time against data size'
+set xlabel 'ratings (log)'; set ylabel 'seconds (log)'; set logscale xy; set key outside right
+labels = system("awk '{print \$1}' $WORK/scale.dat | uniq | tr '\n' ' '")
+plot for [l in labels] sprintf("< grep '^%s ' $WORK/scale.dat", l) using 2:3 with linespoints title l
+GP
+echo "report: $OUT/report.md"
+ls "$OUT"/*.png
