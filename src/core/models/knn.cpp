@@ -29,13 +29,6 @@ size_t position(const std::vector<std::string>& list, const std::string& v) {
   return static_cast<size_t>(std::find(list.begin(), list.end(), v) - list.begin());
 }
 
-// The rating of item j in a row sorted by item, NaN when absent.
-inline float rating_in(const SparseRow& r, int32_t j) {
-  const int32_t* p = std::lower_bound(r.index, r.index + r.n, j);
-  return (p != r.index + r.n && *p == j) ? r.value[p - r.index]
-                                         : std::numeric_limits<float>::quiet_NaN();
-}
-
 }  // namespace
 
 KnnOptions KnnOptions::read(Options& o) {
@@ -251,32 +244,45 @@ double KnnModel::finish(const UserStats& st, int32_t item, int32_t count, double
   return base + scale(st, item) * num / (den + opt_.damping);
 }
 
+namespace {
+
+// A per-thread dense map from index to rating, NaN where absent; all NaN between calls.
+float* lookup_scratch(size_t n) {
+  thread_local std::vector<float> map;
+  if (map.size() != n) map.assign(n, std::numeric_limits<float>::quiet_NaN());
+  return map.data();
+}
+
+}  // namespace
+
 void KnnModel::select_terms(const UserProfile& user, const UserStats& st,
                             const NeighborList* nbrs, int32_t item,
                             std::vector<Term>& terms) const {
   terms.clear();
   const size_t k = static_cast<size_t>(opt_.k);
-  if (opt_.spec.kind == KnnKind::Item) {
-    for (const Neighbor* p = graph_.begin(item); p != graph_.end(item) && terms.size() < k; ++p) {
-      const float r = rating_in(user.ratings, p->index);
-      if (std::isnan(r)) continue;
-      terms.push_back({p->index, r, p->sim, item_deviation(st, p->index, r)});
-    }
-    return;
-  }
-  for (const Neighbor* p = nbrs->begin; p != nbrs->end && terms.size() < k; ++p) {
-    const float r = rating_in(m_->user(p->index), item);
+  const bool item_based = opt_.spec.kind == KnnKind::Item;
+  // The ratings the neighbours are looked up in: the user's (item-based) or the item's
+  // (user-based), as a dense map so that walking a neighbour list costs one load per entry.
+  const SparseRow src = item_based ? user.ratings : m_->item(item);
+  float* map = lookup_scratch(static_cast<size_t>(item_based ? m_->n_items() : m_->n_users()));
+  for (size_t p = 0; p < src.n; ++p) map[src.index[p]] = src.value[p];
+  const Neighbor* begin = item_based ? graph_.begin(item) : nbrs->begin;
+  const Neighbor* end = item_based ? graph_.end(item) : nbrs->end;
+  for (const Neighbor* p = begin; p != end && terms.size() < k; ++p) {
+    const float r = map[p->index];
     if (std::isnan(r)) continue;
-    terms.push_back({p->index, r, p->sim, user_deviation(p->index, item, r)});
+    terms.push_back({p->index, r, p->sim,
+                     item_based ? item_deviation(st, p->index, r)
+                                : user_deviation(p->index, item, r)});
   }
+  for (size_t p = 0; p < src.n; ++p) map[src.index[p]] = std::numeric_limits<float>::quiet_NaN();
 }
 
 double KnnModel::predict(const UserProfile& user, int32_t item) const {
   const UserStats st = user_stats(user);
   NeighborList nbrs;
   if (opt_.spec.kind == KnnKind::User) nbrs = user_neighbors(user, st);
-  std::vector<Term> terms;
-  terms.reserve(static_cast<size_t>(opt_.k));
+  thread_local std::vector<Term> terms;  // predict() runs once per rating in evaluations
   select_terms(user, st, &nbrs, item, terms);
   double num = 0, den = 0;
   for (const Term& t : terms) {
