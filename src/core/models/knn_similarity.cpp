@@ -315,10 +315,15 @@ std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const Spars
     val[k] = in.transform_new_user(ratings.index[k], ratings.value[k], user_bias);
   auto run = [&](auto tag) {
     constexpr Similarity S = decltype(tag)::value;
-    Scratch<S> s(in.m->n_users());
+    // Kept per thread between calls (collect() leaves the sums zeroed): serving folds in one
+    // user per query and should not allocate a row of sums every time.
+    thread_local std::unique_ptr<Scratch<S>> scratch;
+    if (!scratch || scratch->sums.size() != static_cast<size_t>(in.m->n_users()))
+      scratch = std::make_unique<Scratch<S>>(in.m->n_users());
+    Scratch<S>& s = *scratch;
     accumulate<S>(l, ratings.index, val.data(), ratings.n, -1, s);
     collect<S>(in.spec, s);
-    return std::move(s.out);
+    return s.out;
   };
   switch (in.spec.similarity) {
     case Similarity::Cosine:
