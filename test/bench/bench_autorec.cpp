@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-bool g_verbose = false;
+bool g_verbose = false, g_sparse_only = false;
 
 double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -165,7 +165,7 @@ void epoch_timing(const std::string& name, const RawRatings& raw, int hidden, in
     return best;
   };
   double ls = 0, ld = 0, dummy = 0;
-  const double ts = best_of(sparse, &ls), td = best_of(dense, &ld);
+  const double ts = best_of(sparse, &ls), td = g_sparse_only ? 1.0 : best_of(dense, &ld);
   const double t_fwd = best_of([&] {
     net.forward(ex, ex.value.data(), batch, ws, pool);
     return 0.0;
@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
     else if (s == "--opts") opts = next();
     else if (s == "--no-timing") timing = false;
     else if (s == "--verbose") g_verbose = true;
+    else if (s == "--sparse-only") g_sparse_only = true;
     else if (s == "--timing-only") timing_only = true;
     else if (s == "--ml1m-only") run1m = only1m = true;
     else if (s == "--ml1m") {
