@@ -183,8 +183,10 @@ void dump_value(const JsonValue& v, std::ostringstream& os) {
     case JsonValue::Type::Null: os << "null"; break;
     case JsonValue::Type::Bool: os << (v.boolean ? "true" : "false"); break;
     case JsonValue::Type::Number: {
+      // The shortest of 15 or 17 significant digits that reads back exactly.
       char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", v.number);
+      std::snprintf(buf, sizeof buf, "%.15g", v.number);
+      if (std::strtod(buf, nullptr) != v.number) std::snprintf(buf, sizeof buf, "%.17g", v.number);
       os << buf;
       break;
     }
