@@ -44,6 +44,11 @@ for t in "$ROOT"/test/integration/*.sh; do
   suite "integration: $(basename "$t" .sh)" bash "$t" "$PGDIR"
 done
 
+# The benchmark command on a small synthetic set, so that it cannot rot (its numbers are not
+# checked: quality and speed are reported by `make bench`, not asserted).
+suite "benchmark smoke run" env AUTOREC_DSN="host=$PGHOST port=$PGPORT user=postgres dbname=autorec_bench" \
+  bash -c 'psql -X -q -d postgres -c "CREATE DATABASE autorec_bench" && bash "$0"/bench/run.sh --smoke' "$ROOT"
+
 log "summary"
 echo "test suites: $passed passed, $failed failed"
 [ "$failed" = 0 ]
