@@ -20,7 +20,9 @@ CREATE TABLE autorec.model (
     is_default           boolean NOT NULL DEFAULT false,
     created_at           timestamptz NOT NULL DEFAULT now(),
     last_refreshed       timestamptz,
-    last_refresh_seconds double precision
+    last_refresh_seconds double precision,
+    -- Roles besides the owner that may use the model (autorec_grant); 'public' means every role.
+    granted_to           name[] NOT NULL DEFAULT '{}'
 );
 CREATE UNIQUE INDEX model_one_default ON autorec.model (is_default) WHERE is_default;
 
@@ -46,32 +48,55 @@ CREATE TABLE autorec.model_version (
 -- Float weights hardly compress; storing them uncompressed makes loading a model cheaper.
 ALTER TABLE autorec.model_version ALTER COLUMN weights SET STORAGE EXTERNAL;
 
--- Models are ordinary rows: pg_dump carries them.
+-- Models are ordinary rows: pg_dump carries them (and the identity sequence's position, so
+-- that a restored database can train new versions).
 SELECT pg_catalog.pg_extension_config_dump('autorec.model', '');
 SELECT pg_catalog.pg_extension_config_dump('autorec.model_version', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('autorec.model_version', 'id')::pg_catalog.regclass, '');
 
--- Privileges: everybody may read the catalog and train new models; only a model's owner (or a
--- member of the owner role, or a superuser) may replace, change or drop it.
+-- Privileges: everybody may read the model catalog (names, owners, sources, options: like
+-- pg_class) and train new models. A model's versions -- the weights, which hold the training
+-- ratings -- are readable, hence usable by recommend(), only by its owner (a member of the
+-- owner role, or a superuser) and the roles it was granted to (autorec_grant), or everybody
+-- once granted to 'public'. Only the owner may replace, change, grant or drop a model.
+
+-- Whether the current user is a member of `role` (or a superuser); false, not an error, for a
+-- role that no longer exists.
+CREATE FUNCTION autorec._is_member(role name) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) $1
+                      AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'))
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper)
+$$;
+
+-- Whether the current user may use a model with this owner and these grants.
+CREATE FUNCTION autorec._may_use(owner name, granted_to name[]) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT autorec._is_member($1)
+        OR 'public'::name OPERATOR(pg_catalog.=) ANY ($2)
+        OR EXISTS (SELECT 1 FROM pg_catalog.unnest($2) g WHERE autorec._is_member(g))
+$$;
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON autorec.model, autorec.model_version TO PUBLIC;
 ALTER TABLE autorec.model ENABLE ROW LEVEL SECURITY;
 ALTER TABLE autorec.model_version ENABLE ROW LEVEL SECURITY;
 CREATE POLICY read_all ON autorec.model FOR SELECT USING (true);
 CREATE POLICY owner_insert ON autorec.model FOR INSERT WITH CHECK (owner = current_user);
 CREATE POLICY owner_update ON autorec.model FOR UPDATE
-    USING (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'))
-    WITH CHECK (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'));
-CREATE POLICY owner_delete ON autorec.model FOR DELETE
-    USING (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'));
-CREATE POLICY read_all ON autorec.model_version FOR SELECT USING (true);
+    USING (autorec._is_member(owner)) WITH CHECK (autorec._is_member(owner));
+CREATE POLICY owner_delete ON autorec.model FOR DELETE USING (autorec._is_member(owner));
+CREATE POLICY granted_read ON autorec.model_version FOR SELECT USING (
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
+            AND autorec._may_use(m.owner, m.granted_to)));
 CREATE POLICY owner_insert ON autorec.model_version FOR INSERT WITH CHECK (
-    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
-            AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model AND autorec._is_member(m.owner)));
 CREATE POLICY owner_update ON autorec.model_version FOR UPDATE USING (
-    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
-            AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model AND autorec._is_member(m.owner)));
 CREATE POLICY owner_delete ON autorec.model_version FOR DELETE USING (
-    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model
-            AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER')));
+    EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = model AND autorec._is_member(m.owner)));
 
 -- Any change to the catalog tells every backend's model cache to look models up again.
 CREATE FUNCTION autorec._catalog_changed() RETURNS trigger
@@ -120,9 +145,27 @@ BEGIN
             HINT = (SELECT 'Models: ' || coalesce(string_agg(quote_literal(name), ', ' ORDER BY name), 'none')
                     FROM autorec.model);
     END IF;
-    IF NOT pg_has_role(current_user, model_owner, 'MEMBER') THEN
+    IF NOT autorec._is_member(model_owner) THEN
         RAISE EXCEPTION 'must be owner of model "%"', model USING ERRCODE = 'insufficient_privilege',
             DETAIL = format('The model belongs to role %I.', model_owner);
+    END IF;
+END $$;
+
+-- Raises the standard error for a model the caller may not use.
+CREATE FUNCTION autorec._check_usage(model text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    m autorec.model;
+BEGIN
+    SELECT * INTO m FROM autorec.model WHERE name = _check_usage.model;
+    IF NOT FOUND THEN
+        PERFORM autorec._check_owner(model);  -- raises "does not exist" with the list
+    END IF;
+    IF NOT autorec._may_use(m.owner, m.granted_to) THEN
+        RAISE EXCEPTION 'permission denied for model "%"', model
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('Its owner can allow you with SELECT autorec_grant(%L, current_user) '
+                                '(or ''public'' for every role).', model);
     END IF;
 END $$;
 
@@ -357,7 +400,7 @@ BEGIN
      WHERE m.name OPERATOR(pg_catalog.=) coalesce(autorec_evaluate.model,
                (SELECT d.name FROM autorec.model d WHERE d.is_default))
        AND v.model OPERATOR(pg_catalog.=) m.name AND v.version OPERATOR(pg_catalog.=) m.current_version
-       AND pg_catalog.pg_has_role(current_user, m.owner, 'MEMBER');
+       AND autorec._is_member(m.owner);
     RETURN QUERY SELECT e.*;
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_evaluate(text, text, integer, jsonb) IS
@@ -367,13 +410,16 @@ COMMENT ON FUNCTION @extschema@.autorec_evaluate(text, text, integer, jsonb) IS
 -- Managing
 ------------------------------------------------------------------------------------------------
 
-CREATE VIEW @extschema@.autorec_models AS
+-- security_invoker: row-level security applies to the caller, so a role sees the models it
+-- may use.
+CREATE VIEW @extschema@.autorec_models WITH (security_invoker = true) AS
 SELECT m.name AS model, v.algorithm, v.version, m.is_default, v.n_users, v.n_items, v.n_ratings,
        pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.trained_at, v.train_seconds,
-       v.options, v.metrics, m.owner, m.source, m.last_refreshed, m.last_refresh_seconds
+       v.options, v.metrics, m.owner, m.source, m.last_refreshed, m.last_refresh_seconds,
+       m.granted_to
   FROM autorec.model m
   JOIN autorec.model_version v ON v.model = m.name AND v.version = m.current_version;
-COMMENT ON VIEW @extschema@.autorec_models IS 'the current version of every model';
+COMMENT ON VIEW @extschema@.autorec_models IS 'the current version of every model the caller may use';
 GRANT SELECT ON @extschema@.autorec_models TO PUBLIC;
 
 CREATE FUNCTION @extschema@.autorec_training_history(model text)
@@ -381,9 +427,7 @@ CREATE FUNCTION @extschema@.autorec_training_history(model text)
                    validation_rmse double precision, seconds double precision)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = autorec_training_history.model) THEN
-        PERFORM autorec._check_owner(model);
-    END IF;
+    PERFORM autorec._check_usage(model);
     RETURN QUERY
     SELECT (h->>'epoch')::integer, (h->>'train_rmse')::double precision,
            (h->>'validation_rmse')::double precision, (h->>'seconds')::double precision
@@ -434,18 +478,76 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_drop_model(text) IS 'drop a model and all its versions';
 
+CREATE FUNCTION @extschema@.autorec_grant(model text, role text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    grantee name;
+BEGIN
+    PERFORM autorec._check_owner(model);
+    IF role IS NULL THEN
+        RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF lower(role) = 'public' THEN
+        grantee := 'public';
+    ELSE
+        SELECT rolname INTO grantee FROM pg_roles WHERE rolname = role;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'role "%" does not exist', role USING ERRCODE = 'undefined_object';
+        END IF;
+    END IF;
+    UPDATE autorec.model m SET granted_to = m.granted_to || grantee
+     WHERE m.name = autorec_grant.model AND NOT grantee = ANY (m.granted_to);
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_grant(text, text) IS
+    'allow a role (or ''public'': every role) to use a model with recommend() and the other serving functions';
+
+CREATE FUNCTION @extschema@.autorec_revoke(model text, role text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM autorec._check_owner(model);
+    UPDATE autorec.model m
+       SET granted_to = array_remove(m.granted_to,
+                                     CASE WHEN lower(role) = 'public' THEN 'public' ELSE role END::name)
+     WHERE m.name = autorec_revoke.model;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_revoke(text, text) IS
+    'withdraw what autorec_grant allowed (the owner and superusers keep their access)';
+
+-- Raises a clear error, with what to do, when pg_cron cannot be used from this database.
+CREATE FUNCTION autorec._require_pg_cron() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cron_db text := current_setting('cron.database_name', true);
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'pg_cron is not installed in this database'
+        USING ERRCODE = 'feature_not_supported',
+              HINT = CASE
+                  WHEN current_setting('shared_preload_libraries') !~ '(^|[ ,])pg_cron($|[ ,])' THEN
+                      format('Add pg_cron to shared_preload_libraries, set cron.database_name = %L, '
+                             'restart the server, then CREATE EXTENSION pg_cron.', current_database())
+                  WHEN cron_db IS NOT NULL AND cron_db <> current_database() THEN
+                      format('pg_cron can only be installed in the database named by '
+                             'cron.database_name (%s): set it to %L and restart, or train and '
+                             'schedule the model in %s.', cron_db, current_database(), cron_db)
+                  ELSE 'Run CREATE EXTENSION pg_cron in this database.' END;
+END $$;
+
 CREATE FUNCTION @extschema@.autorec_schedule_refresh(model text, schedule text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job bigint;
 BEGIN
     PERFORM autorec._check_owner(model);
-    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-        RAISE EXCEPTION 'pg_cron is not installed in this database'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Add pg_cron to shared_preload_libraries, set cron.database_name, restart, '
-                         'then CREATE EXTENSION pg_cron.';
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'A cron expression such as ''0 3 * * *'' (every day at 03:00).';
     END IF;
+    PERFORM autorec._require_pg_cron();
+    -- One job per model and role, named after the model: scheduling again changes the schedule.
+    -- It runs as the calling role, in this database (pg_cron's database).
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
       USING 'autorec_refresh_' || model, schedule,
             format('CALL %I.autorec_retrain(%L)',
@@ -454,20 +556,26 @@ BEGIN
     RETURN job;
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_schedule_refresh(text, text) IS
-    'retrain a model on a cron schedule with pg_cron; returns the pg_cron job id';
+    'retrain a model on a cron schedule with pg_cron (job autorec_refresh_<model>); returns the pg_cron job id';
 
 CREATE FUNCTION @extschema@.autorec_unschedule_refresh(model text) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    done boolean;
+    found_job boolean;
 BEGIN
-    PERFORM autorec._check_owner(model);
-    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-        RAISE EXCEPTION 'pg_cron is not installed in this database'
-            USING ERRCODE = 'feature_not_supported';
+    -- A job left behind by a dropped model can still be removed (pg_cron only lets a role
+    -- remove its own jobs).
+    IF EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = autorec_unschedule_refresh.model) THEN
+        PERFORM autorec._check_owner(model);
     END IF;
-    EXECUTE 'SELECT cron.unschedule($1)' INTO done USING 'autorec_refresh_' || model;
-    RETURN done;
+    PERFORM autorec._require_pg_cron();
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
+       INTO found_job USING 'autorec_refresh_' || model;
+    IF NOT found_job THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING 'autorec_refresh_' || model;
+    RETURN true;
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_unschedule_refresh(text) IS
-    'remove the pg_cron job that refreshes a model';
+    'remove the pg_cron job that refreshes a model; false when there was none';

@@ -32,6 +32,10 @@ class FitContext {
   std::function<void(const std::string&)> notice_sink;   // progress messages
   int threads = 0;                                       // 0 = all cores
   uint64_t seed = 42;
+  // Called once with the estimated peak memory of the training (Recommender::fit, after the
+  // ratings are indexed and before the baseline and the model allocate anything); throws to
+  // refuse a training that would exceed a limit (autorec.max_training_memory).
+  std::function<void(size_t estimated_bytes)> memory_check;
 
   bool interrupted() const { return interrupt_check && interrupt_check(); }
   void check_interrupt() const {
@@ -78,6 +82,16 @@ class Model {
   virtual std::string algorithm() const = 0;
 
   virtual void fit(const TrainingData& data, FitContext& ctx) = 0;
+
+  // Upper estimate of the bytes fit() allocates beyond the training data the Recommender
+  // already holds (ratings matrix, baseline), used to refuse a training that would exceed
+  // autorec.max_training_memory before it allocates. The default assumes two working copies of
+  // the ratings and 256 bytes per user and per item (e.g. 32 double factors each); families
+  // whose parameters grow otherwise (item-item similarities, hidden layers) should override it.
+  virtual size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const {
+    return 2 * nnz * (sizeof(int32_t) + sizeof(float)) +
+           (static_cast<size_t>(n_users) + static_cast<size_t>(n_items)) * 256;
+  }
 
   // Predicted rating, before clipping to the training range.
   virtual double predict(const UserProfile& user, int32_t item) const = 0;

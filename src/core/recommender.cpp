@@ -44,6 +44,9 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx) {
   ratings_ = std::move(d.matrix);
   duplicates_ = d.duplicates;
   ctx.check_interrupt();
+  if (ctx.memory_check)
+    ctx.memory_check(estimated_training_bytes(users_.size(), items_.size(), ratings_.nnz(),
+                                              raw.size()));
   baseline_ = fit_biases(ratings_, bias_options_, &ctx);
   ctx.seed = seed_;
   ctx.threads = threads_;
@@ -51,6 +54,21 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx) {
   history_ = ctx.history;
   fit_seconds_ =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+size_t Recommender::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz,
+                                             size_t raw_rows) const {
+  const size_t users = static_cast<size_t>(n_users), items = static_cast<size_t>(n_items);
+  size_t input = raw_rows * (2 * sizeof(int64_t) + sizeof(double));
+  // CSR and CSC, each an index and a value per rating plus one offset per row.
+  size_t matrix = 2 * nnz * (sizeof(int32_t) + sizeof(float)) + (users + items + 2) * sizeof(int64_t);
+  size_t id_maps = (users + items) * sizeof(int64_t);
+  size_t baseline = (users + items) * sizeof(float);
+  // The serialized copy made after training holds the ratings and id maps once more.
+  size_t serialized = nnz * (sizeof(int32_t) + sizeof(float)) + (users + 1) * sizeof(int64_t) +
+                      id_maps + baseline;
+  return input + matrix + id_maps + baseline + serialized +
+         model_->estimated_training_bytes(n_users, n_items, nnz);
 }
 
 std::vector<uint8_t> Recommender::serialize() const {

@@ -30,8 +30,15 @@ class Recommender {
   // Step 1: choose the algorithm and validate every option (cheap; done before reading data).
   // Options shared by all families: seed, threads, baseline_epochs/_reg_user/_reg_item.
   static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options);
-  // Step 2: train on the ratings.
+  // Step 2: train on the ratings. Calls ctx.memory_check (if set) with
+  // estimated_training_bytes() once the ratings are indexed, before the model allocates.
   void fit(const RawRatings& raw, FitContext& ctx);
+
+  // Estimated peak bytes of a training on `raw_rows` input rows that index to n_users x n_items
+  // with nnz distinct pairs: the input, the ratings matrix (CSR + CSC), id maps, baseline and
+  // the model's own estimate (Model::estimated_training_bytes).
+  size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz,
+                                   size_t raw_rows) const;
 
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Recommender> deserialize(const uint8_t* data, size_t n);

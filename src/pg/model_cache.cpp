@@ -107,6 +107,27 @@ std::string model_list() {
   });
 }
 
+// The name of the model `name` (NULL: the default model) when it exists in autorec.model but
+// the lookup found no version the caller may read; "" otherwise.
+std::string hidden_model(const char* name) {
+  return pg_call([&]() -> std::string {
+    Datum arg[1];
+    Oid type[1] = {TEXTOID};
+    int rc;
+    if (name) {
+      arg[0] = CStringGetTextDatum(name);
+      rc = SPI_execute_with_args(
+          "SELECT m.name FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) $1", 1, type,
+          arg, nullptr, true, 1);
+    } else {
+      rc = SPI_execute("SELECT m.name FROM autorec.model m WHERE m.is_default", true, 1);
+    }
+    if (rc != SPI_OK_SELECT || SPI_processed == 0) return std::string();
+    char* s = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    return s ? std::string(s) : std::string();
+  });
+}
+
 }  // namespace
 
 const char* model_arg(FunctionCallInfo fcinfo, int argno) {
@@ -146,6 +167,19 @@ Lookup resolve(const char* name) {
     }
   });
   if (!found) {
+    // The model may exist but hide its versions from this role (row-level security: the
+    // caller is not its owner and was not granted it).
+    std::string denied = hidden_model(name);
+    if (!denied.empty()) {
+      pg_call([&] {
+        SPI_finish();
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for model \"%s\"", denied.c_str()),
+                        errhint("Its owner can allow you with SELECT autorec_grant('%s', "
+                                "current_user) (or 'public' for every role).",
+                                denied.c_str())));
+      });
+    }
     std::string models = model_list();
     pg_call([] { SPI_finish(); });
     if (name)

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "pg/guard.hpp"
+#include "pg/settings.hpp"
 #include "pg/source.hpp"
 
 namespace autorec::pg {
@@ -25,6 +26,7 @@ FitContext fit_context(const std::string& label) {
   // Only reads the flags the signal handlers set; CHECK_FOR_INTERRUPTS runs later, in guard().
   ctx.interrupt_check = [] { return QueryCancelPending || ProcDiePending; };
   ctx.notice_sink = [label](const std::string& m) { report_progress(label, m); };
+  ctx.memory_check = [label](size_t bytes) { check_training_memory(label.c_str(), bytes); };
   return ctx;
 }
 

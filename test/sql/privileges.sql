@@ -1,5 +1,7 @@
 -- Privileges: training reads the source with the caller's rights; only a model's owner (or a
--- superuser) may replace, roll back or drop it; models are readable by everyone.
+-- superuser) may replace, roll back, grant or drop it; a model is usable (recommend() and the
+-- other serving functions) by its owner and the roles it was granted to with autorec_grant
+-- ('public': every role); its catalog row (name, owner, source) is visible to everyone.
 SET client_min_messages = warning;
 \set VERBOSITY terse
 CREATE ROLE autorec_alice;
@@ -20,9 +22,78 @@ SELECT autorec_set_default('alice_model');
 DELETE FROM autorec.model WHERE name = 'alice_model';           -- row security hides it
 UPDATE autorec.model_version SET weights = '\x00' WHERE model = 'alice_model';
 INSERT INTO autorec.model (name, owner, algorithm, source) VALUES ('fake', 'autorec_alice', 'baseline', 'x');
+-- Not granted: bob cannot use alice's model, read its weights or its history.
 SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
+SELECT predict_rating(1, 1, 'alice_model');
+SELECT count(*) FROM recommend_for_ratings(ARRAY[1], ARRAY[4.0], 3, 'alice_model');
+SELECT * FROM autorec_evaluate('alice_model', 'ratings');
+SELECT * FROM autorec_training_history('alice_model');
+SELECT count(*) AS versions_bob_sees FROM autorec.model_version WHERE model = 'alice_model';
+SELECT name, owner, granted_to FROM autorec.model WHERE name = 'alice_model';
+SELECT autorec_grant('alice_model', 'autorec_bob');           -- only the owner grants
+UPDATE autorec.model SET granted_to = '{autorec_bob}' WHERE name = 'alice_model';
 CALL autorec_train('bob_model', 'baseline', 'ratings');
 SELECT model, owner FROM autorec_models WHERE model LIKE '%_model' ORDER BY 1;
+RESET ROLE;
+-- Alice grants it to bob: usable in bob's same session (the grant invalidates his cache).
+SET ROLE autorec_alice;
+SELECT autorec_grant('alice_model', 'autorec_bob');
+SELECT autorec_grant('alice_model', 'autorec_bob');            -- granting twice is harmless
+SELECT autorec_grant('alice_model', 'no_such_role');
+SELECT autorec_grant('bob_model', 'autorec_alice');            -- not hers
+RESET ROLE;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
+SELECT count(*) >= 0 AS history_readable FROM autorec_training_history('alice_model');
+SELECT model, owner, granted_to FROM autorec_models WHERE model LIKE '%_model' ORDER BY 1;
+CALL autorec_train('alice_model', 'baseline', 'ratings');      -- using is not owning
+SELECT autorec_drop_model('alice_model');
+RESET ROLE;
+-- Revoked: denied again.
+SET ROLE autorec_alice;
+SELECT autorec_revoke('alice_model', 'autorec_bob');
+RESET ROLE;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
+RESET ROLE;
+-- Granted to public: every role may use it; the default model follows the same rule.
+SET ROLE autorec_alice;
+SELECT autorec_grant('alice_model', 'PUBLIC');
+RESET ROLE;
+SELECT autorec_set_default('alice_model');
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_can_use_it FROM recommend(1, 3);
+RESET ROLE;
+SET ROLE autorec_alice;
+SELECT autorec_revoke('alice_model', 'public');
+RESET ROLE;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_can_use_default FROM recommend(1, 3);
+RESET ROLE;
+SELECT autorec_set_default('base');
+-- A member of a granted role may use the model.
+CREATE ROLE autorec_readers;
+GRANT autorec_readers TO autorec_bob;
+SET ROLE autorec_alice;
+SELECT autorec_grant('alice_model', 'autorec_readers');
+RESET ROLE;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_via_group FROM recommend(1, 3, 'alice_model');
+RESET ROLE;
+-- A granted role that is dropped stays in granted_to but grants nothing, and errors for nobody.
+SET ROLE autorec_alice;
+SELECT autorec_grant('alice_model', 'autorec_bob');
+RESET ROLE;
+DROP ROLE autorec_readers;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_still_granted FROM recommend(1, 3, 'alice_model');
+SELECT granted_to FROM autorec_models WHERE model = 'alice_model';
+RESET ROLE;
+SET ROLE autorec_alice;
+SELECT autorec_revoke('alice_model', 'autorec_bob');
+RESET ROLE;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
 RESET ROLE;
 -- A superuser may drop anyone's model.
 SELECT autorec_drop_model('alice_model');

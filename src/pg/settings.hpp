@@ -1,0 +1,18 @@
+// The extension's configuration parameters (GUCs), defined in _PG_init (src/pg/module.cpp).
+#pragma once
+
+#include <cstddef>
+
+namespace autorec::pg {
+
+// autorec.max_training_memory, in kB; -1 means no limit.
+extern int max_training_memory_kb;
+
+// The default: a quarter of the machine's physical memory (sysconf), in kB.
+int default_max_training_memory_kb();
+
+// Throws Error(ResourceLimit) with the estimate and a hint when `estimated_bytes` exceeds
+// autorec.max_training_memory. `label` names the training ("autorec_train(model)").
+void check_training_memory(const char* label, size_t estimated_bytes);
+
+}  // namespace autorec::pg
