@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Scheduled refresh with pg_cron: in the database pg_cron runs from (cron.database_name), a
+# model scheduled with autorec_schedule_refresh is retrained by pg_cron's worker: a new version
+# appears, cron.job_run_details reports success, the catalog shows when it was refreshed and how
+# long it took; autorec_unschedule_refresh removes the job.
+# Usage: pg_cron.sh (PGHOST/PGPORT/PGUSER of a server with pg_cron in shared_preload_libraries)
+set -euo pipefail
+DB=$(psql -X -tA -d postgres -c "SELECT current_setting('cron.database_name', true)")
+preload=$(psql -X -tA -d postgres -c "SHOW shared_preload_libraries")
+[[ "$preload" == *pg_cron* && -n "$DB" ]] ||
+  { echo "the server does not preload pg_cron (shared_preload_libraries = '$preload')"; exit 1; }
+q() { psql -X -tA -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+cleanup() {
+  psql -X -q -d "$DB" -c "SET client_min_messages = warning" \
+    -c "DROP EXTENSION IF EXISTS autorec CASCADE" -c "DROP TABLE IF EXISTS cron_ratings" \
+    -c "DROP EXTENSION IF EXISTS pg_cron" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION pg_cron;
+CREATE EXTENSION autorec;
+CREATE TABLE cron_ratings AS
+SELECT u AS user_id, i AS item_id, 1 + (u * 7 + i * 3) % 5 AS rating
+  FROM generate_series(1, 200) u, generate_series(1, 50) i WHERE (u + i) % 3 = 0;
+CALL autorec_train('cron_model', 'baseline', 'cron_ratings');
+SQL
+
+# pg_cron 1.5+ accepts second intervals; older versions run at most once a minute.
+cron_version=$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'")
+if printf '%s\n' 1.5 "$cron_version" | sort -V -C; then schedule='5 seconds'; else schedule='* * * * *'; fi
+echo "pg_cron $cron_version in database $DB, schedule '$schedule'"
+
+job=$(q -c "SELECT autorec_schedule_refresh('cron_model', '$schedule')")
+again=$(q -c "SELECT autorec_schedule_refresh('cron_model', '$schedule')")
+[ "$job" = "$again" ] || { echo "scheduling twice made two jobs ($job, $again)"; exit 1; }
+command=$(q -c "SELECT command FROM cron.job WHERE jobid = $job AND jobname = 'autorec_refresh_cron_model'")
+echo "job $job: $command"
+[ "$command" = "CALL public.autorec_retrain('cron_model')" ] || { echo "unexpected job command"; exit 1; }
+
+# Wait for the first run to finish (bounded: a minute-granular schedule fires within 60 s).
+status=""
+for _ in $(seq 1 150); do
+  status=$(q -c "SELECT status || ': ' || coalesce(return_message, '') FROM cron.job_run_details
+                  WHERE jobid = $job AND status IN ('succeeded', 'failed')
+                  ORDER BY start_time LIMIT 1")
+  [ -n "$status" ] && break
+  sleep 1
+done
+echo "first run: ${status:-none within 150 s}"
+[[ "$status" == succeeded* ]] || { q -c "SELECT * FROM cron.job_run_details WHERE jobid = $job"; exit 1; }
+
+row=$(q -F ' ' -c "SELECT version, last_refreshed = trained_at, last_refresh_seconds > 0
+                     FROM autorec_models WHERE model = 'cron_model'")
+echo "catalog after the run (version, last_refreshed = trained_at, last_refresh_seconds > 0): $row"
+read -r version same positive <<<"$row"
+[ "$version" -ge 2 ] || { echo "no new version after the scheduled run"; exit 1; }
+[ "$same" = t ] && [ "$positive" = t ] || { echo "last_refreshed/last_refresh_seconds not recorded"; exit 1; }
+q -c "SELECT model, version, last_refreshed, last_refresh_seconds FROM autorec_models" -P footer=off
+
+[ "$(q -c "SELECT autorec_unschedule_refresh('cron_model')")" = t ] || { echo "unschedule failed"; exit 1; }
+[ "$(q -c "SELECT count(*) FROM cron.job WHERE jobname = 'autorec_refresh_cron_model'")" = 0 ] ||
+  { echo "the job is still scheduled"; exit 1; }
+[ "$(q -c "SELECT autorec_unschedule_refresh('cron_model')")" = f ] ||
+  { echo "unscheduling a job that does not exist should return false"; exit 1; }
+echo "pg_cron: ok"
