@@ -702,3 +702,18 @@ TEST(Knn, ThreadsGiveTheSameGraphAndCancelStops) {
   ctx.interrupt_check = [] { return true; };
   EXPECT_THROW(model.fit(TrainingData{&d.matrix, &b}, ctx), Cancelled);
 }
+
+TEST(Knn, EstimatesTrainingMemoryFromTheNeighbourCap) {
+  KnnOptions o;
+  o.spec.max_neighbors = 250;
+  KnnModel item{o};
+  // 50,000 items x 250 neighbours: at least the graph and its transpose (8 + 12 bytes an entry).
+  const size_t est = item.estimated_training_bytes(40000, 50000, 2000000);
+  EXPECT_GE(est, size_t{50000} * 250 * 20);
+  EXPECT_LE(est, size_t{2} << 30);  // what the benchmark shows fits in 2 GB
+  o.spec.kind = KnnKind::User;
+  KnnModel user{o};
+  EXPECT_LT(user.estimated_training_bytes(1000, 50000, 2000000), est);
+  // A small catalogue caps the neighbours at the other rows, not at max_neighbors.
+  EXPECT_LT(item.estimated_training_bytes(10, 12, 60), size_t{12} * 250 * 20);
+}

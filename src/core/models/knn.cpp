@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "core/models/baseline.hpp"
 #include "core/options.hpp"
@@ -106,6 +107,19 @@ void KnnModel::fit(const TrainingData& data, FitContext& ctx) {
                 graph_.nnz(),
                 graph_.rows() ? static_cast<double>(graph_.nnz()) / graph_.rows() : 0.0, secs);
   ctx.notice(buf);
+}
+
+size_t KnnModel::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const {
+  const bool item = opt_.spec.kind == KnnKind::Item;
+  const double n_x = item ? n_items : n_users;
+  // Neighbour entries: at most max_neighbors per row, and never more than the other rows.
+  const double entries = n_x * std::min<double>(opt_.spec.max_neighbors, std::max(0.0, n_x - 1));
+  const double threads = std::max(1u, std::thread::hardware_concurrency());
+  // Peak: per-row lists and the CSR graph while assembling (8 + 8 bytes an entry), then the
+  // graph and its transpose (8 + 12); 48 bytes of pair sums per row and thread; residuals.
+  const double bytes = 20 * entries + 48 * n_x * threads + 8.0 * static_cast<double>(nnz) +
+                       16.0 * (static_cast<double>(n_users) + n_items);
+  return static_cast<size_t>(bytes);
 }
 
 void KnnModel::prepare() {
@@ -327,7 +341,7 @@ namespace {
 struct TargetSums {
   double num;
   double den;
-  int32_t count;
+  int32_t count;  // user-based only: item-based counts the rank bits instead
 };
 
 // The user's deviation of a rated item with weight 1; {0, 0} for the items not rated, so that
@@ -421,7 +435,6 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
         TargetSums& t = sums[q->target];
         t.num += q->sim * d;
         t.den += q->sim;
-        ++t.count;
         ranks[q->target * words + (q->rank >> 6)] |= uint64_t{1} << (q->rank & 63);
       }
     }
@@ -429,35 +442,51 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
     // when they are the majority, sum the k best afresh.
     for (int32_t i = 0; i < n_items; ++i) {
       TargetSums& t = sums[i];
-      if (t.count == 0) {
-        out[i] = static_cast<float>(finish(st, i, 0, 0, 0));
-        continue;
-      }
       uint64_t* bits = ranks + static_cast<size_t>(i) * words;
-      if (t.count > k) {
-        const bool afresh = t.count - k > k;
-        if (afresh) t.num = t.den = 0;
-        int32_t seen = 0;
+      int32_t count = 0;
+      for (size_t w = 0; w < words; ++w) count += __builtin_popcountll(bits[w]);
+      if (count > k) {
         const Neighbor* row = graph_.begin(i);
-        for (size_t w = 0; w < words; ++w) {
-          uint64_t b = bits[w];
-          while (b) {
-            const int bit = __builtin_ctzll(b);
-            b &= b - 1;
-            const bool within = ++seen <= k;
-            if (within != afresh) continue;
-            const Neighbor& nb = row[w * 64 + static_cast<size_t>(bit)];
-            const double sign = afresh ? 1.0 : -1.0;
-            t.num += sign * static_cast<double>(nb.sim) * rated[nb.index].dev;
-            t.den += sign * nb.sim;
+        auto entry = [&](size_t w, uint64_t& b) -> const Neighbor& {
+          const int bit = __builtin_ctzll(b);
+          b &= b - 1;
+          return row[w * 64 + static_cast<size_t>(bit)];
+        };
+        if (count - k > k) {
+          t.num = t.den = 0;
+          int32_t seen = 0;
+          for (size_t w = 0; seen < k; ++w)
+            for (uint64_t b = bits[w]; b && seen < k; ++seen) {
+              const Neighbor& nb = entry(w, b);
+              t.num += static_cast<double>(nb.sim) * rated[nb.index].dev;
+              t.den += nb.sim;
+            }
+        } else {
+          // Whole words within the k best are skipped by their bit count.
+          int32_t seen = 0;
+          size_t w = 0;
+          for (; w < words; ++w) {
+            const int32_t pc = __builtin_popcountll(bits[w]);
+            if (seen + pc > k) break;
+            seen += pc;
           }
-          if (afresh && seen >= k) break;
+          uint64_t b = bits[w];
+          for (; seen < k; ++seen) b &= b - 1;
+          for (;;) {
+            while (b) {
+              const Neighbor& nb = entry(w, b);
+              t.num -= static_cast<double>(nb.sim) * rated[nb.index].dev;
+              t.den -= nb.sim;
+            }
+            if (++w >= words) break;
+            b = bits[w];
+          }
         }
-        t.count = k;
+        count = k;
       }
-      out[i] = static_cast<float>(finish(st, i, t.count, t.num, t.den));
+      out[i] = static_cast<float>(finish(st, i, count, t.num, t.den));
       t = TargetSums{0, 0, 0};
-      std::fill(bits, bits + words, uint64_t{0});
+      if (count) std::fill(bits, bits + words, uint64_t{0});
     }
   }
   for (size_t p = 0; p < r.n; ++p) rated[r.index[p]] = RatedItem{0, 0};
