@@ -6,7 +6,6 @@
 //   bench_knn --memory                           synthetic set only (run alone: peak RSS)
 //   bench_knn --options '{"k": 20}' [dir]        one variant of your own on ML-100K
 #include <sys/resource.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -27,8 +26,7 @@ using namespace autorec;
 namespace {
 
 double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // CPU time of this thread: single-threaded timings that other processes on the machine do not
@@ -85,8 +83,8 @@ void print_header() {
 }
 
 void print_row(const std::string& name, const Run& r) {
-  std::printf("%-52s %7.4f %7.4f %7.3f %8.3f %9.3f %10.1f\n", name.c_str(), r.rmse, r.mae,
-              r.fit_s, r.predict_s, r.score_ms, r.bytes / 1024);
+  std::printf("%-52s %7.4f %7.4f %7.3f %8.3f %9.3f %10.1f\n", name.c_str(), r.rmse, r.mae, r.fit_s,
+              r.predict_s, r.score_ms, r.bytes / 1024);
   std::fflush(stdout);
 }
 
@@ -123,8 +121,9 @@ void ml100k(const std::string& dir, const char* custom) {
     base.push_back(bench::load_ratings(dir + "/u" + std::to_string(f) + ".base"));
     test.push_back(bench::load_ratings(dir + "/u" + std::to_string(f) + ".test"));
   }
-  std::printf("ML-100K, mean over folds u1..u5 (pred s = predicting the test fold, score ms = "
-              "CPU time to score all items for one user)\n");
+  std::printf(
+      "ML-100K, mean over folds u1..u5 (pred s = predicting the test fold, score ms = "
+      "CPU time to score all items for one user)\n");
   print_header();
   for (const Variant& v : list) {
     Run mean;
@@ -157,8 +156,9 @@ void ml1m(const std::string& path) {
     print_row(v[0], run_once(v[1], train, test));
     std::printf("    peak RSS of this process so far: %.0f MB\n", peak_rss_mb());
   }
-  std::printf("    target RMSE <= 0.852 (Surprise KNNBaseline 0.8538, fit 18.6 s, predict 33.7 s, "
-              "973 MB)\n");
+  std::printf(
+      "    target RMSE <= 0.852 (Surprise KNNBaseline 0.8538, fit 18.6 s, predict 33.7 s, "
+      "973 MB)\n");
 }
 
 // 50,000 items, 2,000,000 ratings from a low-rank model with skewed item popularity and user
@@ -168,7 +168,8 @@ void memory() {
   const size_t n_ratings = 2000000;
   std::mt19937_64 rng(7);
   std::normal_distribution<double> g(0, 1);
-  std::vector<double> uf(static_cast<size_t>(n_users) * factors), vf(static_cast<size_t>(n_items) * factors);
+  std::vector<double> uf(static_cast<size_t>(n_users) * factors),
+      vf(static_cast<size_t>(n_items) * factors);
   for (double& x : uf) x = g(rng) * 0.4;
   for (double& x : vf) x = g(rng) * 0.4;
   // Zipf-like item popularity and lognormal user activity through cumulative weights.
@@ -192,9 +193,10 @@ void memory() {
     for (int f = 0; f < factors; ++f) r += uf[u * factors + f] * vf[i * factors + f];
     raw.add(u, i, std::min(5.0, std::max(1.0, std::round(r))));
   }
-  std::printf("synthetic: %d users, %d items, %zu ratings drawn (seed 7); peak RSS after "
-              "generating %.0f MB\n",
-              n_users, n_items, raw.size(), peak_rss_mb());
+  std::printf(
+      "synthetic: %d users, %d items, %zu ratings drawn (seed 7); peak RSS after "
+      "generating %.0f MB\n",
+      n_users, n_items, raw.size(), peak_rss_mb());
   // pearson_baseline (support >= 2) and cosine (every co-rated pair counts: full lists).
   const char* variants[][2] = {
       {"item pearson_baseline + baseline",
@@ -213,10 +215,11 @@ void memory() {
     for (int u = 0; u < n_score; ++u) rec->score_user(u * (rec->users().size() / n_score), scores);
     const double score_ms = (thread_cpu() - t0) * 1000 / n_score;
     const size_t bytes = rec->serialize().size();
-    std::printf("%s: %d items, %zu ratings kept, fit %.2f s, score %.3f ms/user (CPU), model "
-                "%.1f MB, peak RSS so far %.0f MB\n",
-                v[0], rec->items().size(), rec->ratings().nnz(), fit_s, score_ms,
-                static_cast<double>(bytes) / (1 << 20), peak_rss_mb());
+    std::printf(
+        "%s: %d items, %zu ratings kept, fit %.2f s, score %.3f ms/user (CPU), model "
+        "%.1f MB, peak RSS so far %.0f MB\n",
+        v[0], rec->items().size(), rec->ratings().nnz(), fit_s, score_ms,
+        static_cast<double>(bytes) / (1 << 20), peak_rss_mb());
   }
   std::printf("    targets: peak RSS < 2048 MB, model < 200 MB\n");
 }

@@ -63,7 +63,7 @@ double stored_sim(const Recommender& rec, int64_t x, int64_t y) {
   const bool item = m.options().spec.kind == KnnKind::Item;
   const IdMap& ids = item ? rec.items() : rec.users();
   const int32_t xi = ids.find(x), yi = ids.find(y);
-  for (const Neighbor* p = m.graph().begin(xi); p != m.graph().end(xi); ++p)
+  for (const KnnNeighbor* p = m.graph().begin(xi); p != m.graph().end(xi); ++p)
     if (p->index == yi) return p->sim;
   return 0;
 }
@@ -166,9 +166,8 @@ struct Reference {
       for (int32_t v = 0; v < rec.ratings().n_users(); ++v)
         if (v != u && !std::isnan(rating(v, i))) c.push_back({similarity(u, v), v, rating(v, i)});
     }
-    std::sort(c.begin(), c.end(), [](const Cand& a, const Cand& b) {
-      return a.s != b.s ? a.s > b.s : a.n < b.n;
-    });
+    std::sort(c.begin(), c.end(),
+              [](const Cand& a, const Cand& b) { return a.s != b.s ? a.s > b.s : a.n < b.n; });
     if (static_cast<int>(c.size()) > k) c.resize(k);
     c.erase(std::remove_if(c.begin(), c.end(), [](const Cand& x) { return x.s <= 0; }), c.end());
     const Biases& b = rec.baseline();
@@ -232,7 +231,8 @@ TEST(Knn, SimilaritiesMatchHandComputedValues) {
               1e-6);
   // A larger shrinkage scales pearson_baseline by (n - 1) / (n - 1 + shrinkage).
   double s100 = stored_sim(*train(opts("user", "pearson_baseline", "baseline")), 2, 5);
-  double s0 = stored_sim(*train(opts("user", "pearson_baseline", "baseline", R"(,"shrinkage":0)")), 2, 5);
+  double s0 =
+      stored_sim(*train(opts("user", "pearson_baseline", "baseline", R"(,"shrinkage":0)")), 2, 5);
   // users 2 and 5 share 101, 102, 105, 106, 110, 112: n = 6
   EXPECT_NEAR(s100, s0 * 5 / 105, 1e-6);
 }
@@ -241,16 +241,16 @@ TEST(Knn, EverySimilarityMatchesBruteForce) {
   for (const char* kind : kKinds)
     for (const char* sim : kSims)
       for (int min_support : {1, 4}) {
-        auto rec = train(opts(kind, sim, "basic",
-                              ",\"min_support\":" + std::to_string(min_support)));
+        auto rec =
+            train(opts(kind, sim, "basic", ",\"min_support\":" + std::to_string(min_support)));
         Reference ref{*rec, kind, sim, "basic", 100, min_support};
-        const NeighborGraph& g = knn(*rec).graph();
-        const int32_t n_x = std::string(kind) == "item" ? rec->ratings().n_items()
-                                                        : rec->ratings().n_users();
+        const KnnGraph& g = knn(*rec).graph();
+        const int32_t n_x =
+            std::string(kind) == "item" ? rec->ratings().n_items() : rec->ratings().n_users();
         ASSERT_EQ(g.rows(), n_x);
         for (int32_t x = 0; x < n_x; ++x) {
           std::map<int32_t, float> row;
-          for (const Neighbor* p = g.begin(x); p != g.end(x); ++p) row[p->index] = p->sim;
+          for (const KnnNeighbor* p = g.begin(x); p != g.end(x); ++p) row[p->index] = p->sim;
           for (int32_t y = 0; y < n_x; ++y) {
             if (y == x) continue;
             double expect = ref.similarity(x, y);
@@ -260,7 +260,8 @@ TEST(Knn, EverySimilarityMatchesBruteForce) {
                 << kind << " " << sim << " min_support " << min_support << " " << x << "," << y;
           }
           // Best first.
-          for (const Neighbor* p = g.begin(x) + 1; p < g.end(x); ++p) EXPECT_GE(p[-1].sim, p->sim);
+          for (const KnnNeighbor* p = g.begin(x) + 1; p < g.end(x); ++p)
+            EXPECT_GE(p[-1].sim, p->sim);
         }
       }
 }
@@ -309,8 +310,8 @@ TEST(Knn, EveryPredictorMatchesBruteForceAndScoreAgrees) {
               if (!std::isnan(rec->ratings().rating(u, i))) continue;
               double expect = ref.predict(u, i, k, 1, pred == std::string("basic") ? 0 : 0.5);
               double got = rec->model().predict(p, i);
-              EXPECT_NEAR(got, expect, 1e-5) << kind << " " << sim << " " << pred << " k " << k
-                                             << " u " << u << " i " << i;
+              EXPECT_NEAR(got, expect, 1e-5)
+                  << kind << " " << sim << " " << pred << " k " << k << " u " << u << " i " << i;
               EXPECT_NEAR(scores[i], got, 1e-4) << kind << " " << sim << " " << pred;
             }
           }
@@ -338,36 +339,37 @@ TEST(Knn, PrunesToMaxNeighborsBySupportWeightedSimilarity) {
       std::string extra = R"(,"k":3,"max_neighbors":3,"prune_shrinkage":)" + std::to_string(beta);
       auto rec = train(opts(kind, "msd", "basic", extra));
       auto full = train(opts(kind, "msd", "basic"));
-      const NeighborGraph& g = knn(*rec).graph();
-      const NeighborGraph& all = knn(*full).graph();
+      const KnnGraph& g = knn(*rec).graph();
+      const KnnGraph& all = knn(*full).graph();
       const bool item = std::string(kind) == "item";
       for (int32_t x = 0; x < g.rows(); ++x) {
         // The kept ones are the 3 largest sim * n / (n + beta) of the full list ...
         std::vector<std::pair<double, int32_t>> keyed;
-        for (const Neighbor* p = all.begin(x); p != all.end(x); ++p) {
+        for (const KnnNeighbor* p = all.begin(x); p != all.end(x); ++p) {
           int n = 0;  // co-ratings
-          for (int32_t c = 0; c < (item ? rec->ratings().n_users() : rec->ratings().n_items()); ++c) {
+          for (int32_t c = 0; c < (item ? rec->ratings().n_users() : rec->ratings().n_items());
+               ++c) {
             bool a = !std::isnan(item ? rec->ratings().rating(c, x) : rec->ratings().rating(x, c));
             bool b = !std::isnan(item ? rec->ratings().rating(c, p->index)
                                       : rec->ratings().rating(p->index, c));
             n += a && b;
           }
-          keyed.push_back({-static_cast<double>(static_cast<float>(p->sim * (n / (n + beta)))),
-                           p->index});
+          keyed.push_back(
+              {-static_cast<double>(static_cast<float>(p->sim * (n / (n + beta)))), p->index});
         }
         std::sort(keyed.begin(), keyed.end());
         std::vector<int32_t> expect;
         for (size_t q = 0; q < std::min<size_t>(3, keyed.size()); ++q)
           expect.push_back(keyed[q].second);
         std::vector<int32_t> got;
-        for (const Neighbor* p = g.begin(x); p != g.end(x); ++p) got.push_back(p->index);
+        for (const KnnNeighbor* p = g.begin(x); p != g.end(x); ++p) got.push_back(p->index);
         ASSERT_LE(got.size(), 3u);
         std::sort(expect.begin(), expect.end());
         std::vector<int32_t> got_sorted = got;
         std::sort(got_sorted.begin(), got_sorted.end());
         EXPECT_EQ(got_sorted, expect) << kind << " beta " << beta << " row " << x;
         // ... stored with their own similarity, best first.
-        for (const Neighbor* p = g.begin(x) + 1; p < g.end(x); ++p) EXPECT_GE(p[-1].sim, p->sim);
+        for (const KnnNeighbor* p = g.begin(x) + 1; p < g.end(x); ++p) EXPECT_GE(p[-1].sim, p->sim);
       }
     }
   // Item 1 agrees perfectly with item 2 on one user (msd 1) and nearly with item 3 on four
@@ -398,8 +400,8 @@ TEST(Knn, ScoreAgreesWithPredictWhenPruned) {
   // after the k-th) must select exactly the neighbours predict() walks to.
   for (const char* kind : kKinds)
     for (int k : {1, 2, 3, 5}) {
-      auto rec = train(opts(kind, "cosine", "basic",
-                            ",\"k\":" + std::to_string(k) + ",\"max_neighbors\":5"));
+      auto rec = train(
+          opts(kind, "cosine", "basic", ",\"k\":" + std::to_string(k) + ",\"max_neighbors\":5"));
       std::vector<float> scores;
       for (int32_t u = 0; u < rec->ratings().n_users(); ++u) {
         rec->score_user(u, scores);
@@ -559,7 +561,7 @@ struct Payload {
   int32_t k = 2, min_k = 1, min_support = 1, max_neighbors = 3;
   double shrinkage = 100, prune = 20, damping = 0;
   std::vector<int64_t> ptr;
-  std::vector<Neighbor> nbr;
+  std::vector<KnnNeighbor> nbr;
   uint32_t format = 1;
 
   std::vector<uint8_t> bytes() const {
@@ -683,7 +685,7 @@ TEST(Knn, ThreadsGiveTheSameGraphAndCancelStops) {
     auto two = Recommender::configure("knn", o);
     FitContext ctx;
     two->fit(matrix_ratings(), ctx);
-    const NeighborGraph &a = knn(*one).graph(), &b = knn(*two).graph();
+    const KnnGraph &a = knn(*one).graph(), &b = knn(*two).graph();
     ASSERT_EQ(a.ptr, b.ptr);
     for (size_t e = 0; e < a.nnz(); ++e) {
       EXPECT_EQ(a.nbr[e].index, b.nbr[e].index);

@@ -36,8 +36,8 @@ KnnOptions KnnOptions::read(Options& o) {
   KnnOptions k;
   k.spec.kind = static_cast<KnnKind>(position(kKinds, o.choice("kind", "item", kKinds)));
   const std::string sim = o.choice("similarity", "cosine", kSimilarities);
-  k.spec.similarity = static_cast<Similarity>(position(kSimilarities, sim));
-  if (o.has("shrinkage") && k.spec.similarity != Similarity::PearsonBaseline)
+  k.spec.similarity = static_cast<KnnSimilarity>(position(kSimilarities, sim));
+  if (o.has("shrinkage") && k.spec.similarity != KnnSimilarity::PearsonBaseline)
     throw Error(ErrorKind::InvalidParameter,
                 "option \"shrinkage\" applies only to similarity \"pearson_baseline\"",
                 "Remove shrinkage or set \"similarity\": \"pearson_baseline\".");
@@ -45,10 +45,10 @@ KnnOptions KnnOptions::read(Options& o) {
   k.spec.min_support = static_cast<int32_t>(o.integer("min_support", 1, 1, 1000000));
   k.k = static_cast<int32_t>(o.integer("k", 40, 1, kMaxK));
   k.min_k = static_cast<int32_t>(o.integer("min_k", 1, 1, kMaxK));
-  k.predictor = static_cast<KnnPredictor>(
-      position(kPredictors, o.choice("predictor", "basic", kPredictors)));
-  k.spec.max_neighbors = static_cast<int32_t>(
-      o.integer("max_neighbors", kDefaultMaxNeighbors, 1, kMaxNeighborsLimit));
+  k.predictor =
+      static_cast<KnnPredictor>(position(kPredictors, o.choice("predictor", "basic", kPredictors)));
+  k.spec.max_neighbors =
+      static_cast<int32_t>(o.integer("max_neighbors", kDefaultMaxNeighbors, 1, kMaxNeighborsLimit));
   k.spec.prune_shrinkage = o.number("prune_shrinkage", 20, 0, 1e6);
   if (o.has("damping") && k.predictor == KnnPredictor::Basic)
     throw Error(ErrorKind::InvalidParameter,
@@ -86,16 +86,16 @@ struct KnnModel::Term {
 };
 
 struct KnnModel::NeighborList {
-  const Neighbor* begin = nullptr;
-  const Neighbor* end = nullptr;
-  std::vector<Neighbor> own;  // a new user's neighbours
+  const KnnNeighbor* begin = nullptr;
+  const KnnNeighbor* end = nullptr;
+  std::vector<KnnNeighbor> own;  // a new user's neighbours
 };
 
 void KnnModel::fit(const TrainingData& data, FitContext& ctx) {
   auto start = std::chrono::steady_clock::now();
   m_ = data.ratings;
   b_ = data.baseline;
-  inputs_ = std::make_unique<SimilarityInputs>(*m_, *b_, opt_.spec);
+  inputs_ = std::make_unique<KnnSimilarityInputs>(*m_, *b_, opt_.spec);
   graph_ = compute_neighbor_graph(*inputs_, ctx);
   ctx.check_interrupt();
   prepare();
@@ -103,8 +103,7 @@ void KnnModel::fit(const TrainingData& data, FitContext& ctx) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::snprintf(buf, sizeof buf, "knn: %d %s, %zu neighbours kept (%.1f per row) in %.2f s",
-                graph_.rows(), opt_.spec.kind == KnnKind::Item ? "items" : "users",
-                graph_.nnz(),
+                graph_.rows(), opt_.spec.kind == KnnKind::Item ? "items" : "users", graph_.nnz(),
                 graph_.rows() ? static_cast<double>(graph_.nnz()) / graph_.rows() : 0.0, secs);
   ctx.notice(buf);
 }
@@ -123,7 +122,7 @@ size_t KnnModel::estimated_training_bytes(int32_t n_users, int32_t n_items, size
 }
 
 void KnnModel::prepare() {
-  if (!inputs_) inputs_ = std::make_unique<SimilarityInputs>(*m_, *b_, opt_.spec);
+  if (!inputs_) inputs_ = std::make_unique<KnnSimilarityInputs>(*m_, *b_, opt_.spec);
   inputs_->release_for_serving();
   // Population standard deviations (numpy's np.std, as Surprise); 0 => the overall one.
   double sum = 0, sq = 0;
@@ -151,14 +150,14 @@ void KnnModel::prepare() {
   if (!item) return;
   // The transpose of the graph, for scoring all items from the few the user rated.
   reverse_ptr_.assign(graph_.ptr.size(), 0);
-  for (const Neighbor& nb : graph_.nbr) ++reverse_ptr_[static_cast<size_t>(nb.index) + 1];
+  for (const KnnNeighbor& nb : graph_.nbr) ++reverse_ptr_[static_cast<size_t>(nb.index) + 1];
   for (size_t k = 1; k < reverse_ptr_.size(); ++k) reverse_ptr_[k] += reverse_ptr_[k - 1];
   reverse_.resize(graph_.nnz());
   std::vector<int64_t> fill(reverse_ptr_.begin(), reverse_ptr_.end() - 1);
   int64_t longest = 0;
   for (int32_t i = 0; i < graph_.rows(); ++i) {
     longest = std::max(longest, graph_.ptr[i + 1] - graph_.ptr[i]);
-    for (const Neighbor* p = graph_.begin(i); p != graph_.end(i); ++p)
+    for (const KnnNeighbor* p = graph_.begin(i); p != graph_.end(i); ++p)
       reverse_[fill[p->index]++] = {i, p->sim, static_cast<uint32_t>(p - graph_.begin(i))};
   }
   rank_words_ = static_cast<int32_t>((longest + 63) / 64);
@@ -269,9 +268,8 @@ float* lookup_scratch(size_t n) {
 
 }  // namespace
 
-void KnnModel::select_terms(const UserProfile& user, const UserStats& st,
-                            const NeighborList* nbrs, int32_t item,
-                            std::vector<Term>& terms) const {
+void KnnModel::select_terms(const UserProfile& user, const UserStats& st, const NeighborList* nbrs,
+                            int32_t item, std::vector<Term>& terms) const {
   terms.clear();
   const size_t k = static_cast<size_t>(opt_.k);
   const bool item_based = opt_.spec.kind == KnnKind::Item;
@@ -280,14 +278,14 @@ void KnnModel::select_terms(const UserProfile& user, const UserStats& st,
   const SparseRow src = item_based ? user.ratings : m_->item(item);
   float* map = lookup_scratch(static_cast<size_t>(item_based ? m_->n_items() : m_->n_users()));
   for (size_t p = 0; p < src.n; ++p) map[src.index[p]] = src.value[p];
-  const Neighbor* begin = item_based ? graph_.begin(item) : nbrs->begin;
-  const Neighbor* end = item_based ? graph_.end(item) : nbrs->end;
-  for (const Neighbor* p = begin; p != end && terms.size() < k; ++p) {
+  const KnnNeighbor* begin = item_based ? graph_.begin(item) : nbrs->begin;
+  const KnnNeighbor* end = item_based ? graph_.end(item) : nbrs->end;
+  for (const KnnNeighbor* p = begin; p != end && terms.size() < k; ++p) {
     const float r = map[p->index];
     if (std::isnan(r)) continue;
-    terms.push_back({p->index, r, p->sim,
-                     item_based ? item_deviation(st, p->index, r)
-                                : user_deviation(p->index, item, r)});
+    terms.push_back(
+        {p->index, r, p->sim,
+         item_based ? item_deviation(st, p->index, r) : user_deviation(p->index, item, r)});
   }
   for (size_t p = 0; p < src.n; ++p) map[src.index[p]] = std::numeric_limits<float>::quiet_NaN();
 }
@@ -370,7 +368,7 @@ ScoreScratch& score_scratch(size_t n_items, size_t rank_words) {
 
 // Sums over the first k rated entries of a neighbour list (best first). Blocks of four entries
 // run without branches on two accumulators while k cannot be reached inside the block.
-inline int32_t first_k_rated(const Neighbor* p, const Neighbor* end, const RatedItem* rated,
+inline int32_t first_k_rated(const KnnNeighbor* p, const KnnNeighbor* end, const RatedItem* rated,
                              int32_t k, double& num_out, double& den_out) {
   double num0 = 0, num1 = 0, den0 = 0, den1 = 0;
   float c = 0;
@@ -446,8 +444,8 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
       int32_t count = 0;
       for (size_t w = 0; w < words; ++w) count += __builtin_popcountll(bits[w]);
       if (count > k) {
-        const Neighbor* row = graph_.begin(i);
-        auto entry = [&](size_t w, uint64_t& b) -> const Neighbor& {
+        const KnnNeighbor* row = graph_.begin(i);
+        auto entry = [&](size_t w, uint64_t& b) -> const KnnNeighbor& {
           const int bit = __builtin_ctzll(b);
           b &= b - 1;
           return row[w * 64 + static_cast<size_t>(bit)];
@@ -457,7 +455,7 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
           int32_t seen = 0;
           for (size_t w = 0; seen < k; ++w)
             for (uint64_t b = bits[w]; b && seen < k; ++seen) {
-              const Neighbor& nb = entry(w, b);
+              const KnnNeighbor& nb = entry(w, b);
               t.num += static_cast<double>(nb.sim) * rated[nb.index].dev;
               t.den += nb.sim;
             }
@@ -474,7 +472,7 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
           for (; seen < k; ++seen) b &= b - 1;
           for (;;) {
             while (b) {
-              const Neighbor& nb = entry(w, b);
+              const KnnNeighbor& nb = entry(w, b);
               t.num -= static_cast<double>(nb.sim) * rated[nb.index].dev;
               t.den -= nb.sim;
             }
@@ -497,7 +495,7 @@ void KnnModel::score_users(const UserProfile& user, const UserStats& st, float* 
   const NeighborList nbrs = user_neighbors(user, st);
   TargetSums* sums = score_scratch(static_cast<size_t>(n_items), 0).sums.data();
   // Neighbours best first: the first k that rated an item are its k best.
-  for (const Neighbor* p = nbrs.begin; p != nbrs.end; ++p) {
+  for (const KnnNeighbor* p = nbrs.begin; p != nbrs.end; ++p) {
     const double s = p->sim;
     SparseRow rv = m_->user(p->index);
     for (size_t q = 0; q < rv.n; ++q) {
@@ -518,7 +516,7 @@ void KnnModel::score_users(const UserProfile& user, const UserStats& st, float* 
 std::vector<ScoredIndex> KnnModel::similar_items(int32_t item, size_t n) const {
   std::vector<ScoredIndex> out;
   if (opt_.spec.kind != KnnKind::Item || item < 0 || item >= graph_.rows()) return out;
-  for (const Neighbor* p = graph_.begin(item); p != graph_.end(item) && out.size() < n; ++p)
+  for (const KnnNeighbor* p = graph_.begin(item); p != graph_.end(item) && out.size() < n; ++p)
     out.push_back({p->index, p->sim});
   return out;
 }
@@ -545,7 +543,7 @@ void KnnModel::load(Reader& r, const TrainingData& data) {
   const uint8_t kind = r.get<uint8_t>(), sim = r.get<uint8_t>(), pred = r.get<uint8_t>();
   if (kind > 1 || sim > 4 || pred > 3) Reader::corrupt("knn variant");
   o.spec.kind = static_cast<KnnKind>(kind);
-  o.spec.similarity = static_cast<Similarity>(sim);
+  o.spec.similarity = static_cast<KnnSimilarity>(sim);
   o.predictor = static_cast<KnnPredictor>(pred);
   o.k = r.get<int32_t>();
   o.min_k = r.get<int32_t>();
@@ -564,13 +562,13 @@ void KnnModel::load(Reader& r, const TrainingData& data) {
 
   const int32_t n_x =
       o.spec.kind == KnnKind::Item ? data.ratings->n_items() : data.ratings->n_users();
-  NeighborGraph g;
+  KnnGraph g;
   g.ptr = r.get_vector_exact<int64_t>(static_cast<uint64_t>(n_x) + 1);
   const int64_t nnz = g.ptr.back();
   if (g.ptr[0] != 0 || nnz < 0 ||
       static_cast<uint64_t>(nnz) > static_cast<uint64_t>(n_x) * o.spec.max_neighbors)
     Reader::corrupt("knn neighbour offsets");
-  g.nbr = r.get_vector_exact<Neighbor>(static_cast<uint64_t>(nnz));
+  g.nbr = r.get_vector_exact<KnnNeighbor>(static_cast<uint64_t>(nnz));
   // Every row: within bounds, no self or repeated neighbour, similarities in (0, 1], best first.
   std::vector<int32_t> seen(static_cast<size_t>(n_x), -1);
   for (int32_t x = 0; x < n_x; ++x) {

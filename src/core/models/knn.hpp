@@ -34,7 +34,7 @@ class Options;
 enum class KnnPredictor : uint8_t { Basic = 0, Means, ZScore, Baseline };
 
 struct KnnOptions {
-  SimilaritySpec spec;
+  KnnSimilaritySpec spec;
   KnnPredictor predictor = KnnPredictor::Basic;
   int32_t k = 40;
   int32_t min_k = 1;
@@ -64,7 +64,7 @@ class KnnModel : public Model {
   bool explains_with_users() const override { return opt_.spec.kind == KnnKind::User; }
 
   const KnnOptions& options() const { return opt_; }
-  const NeighborGraph& graph() const { return graph_; }
+  const KnnGraph& graph() const { return graph_; }
 
  private:
   struct UserStats;     // per-call facts about the user being scored
@@ -86,10 +86,10 @@ class KnnModel : public Model {
   KnnOptions opt_;
   const RatingMatrix* m_ = nullptr;
   const Biases* b_ = nullptr;
-  NeighborGraph graph_;
+  KnnGraph graph_;
   // Derived at fit/load time.
-  std::unique_ptr<SimilarityInputs> inputs_;  // means; item-column values for user fold-in
-  std::vector<float> x_sigma_;                // population std per row (zscore), never 0
+  std::unique_ptr<KnnSimilarityInputs> inputs_;  // means; item-column values for user fold-in
+  std::vector<float> x_sigma_;                   // population std per row (zscore), never 0
   double overall_sigma_ = 1;
   // Item-based: for item j, the items whose lists hold j, with j's rank in each list.
   struct ReverseEntry {

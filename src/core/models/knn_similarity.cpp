@@ -26,12 +26,12 @@ struct Layout {
   const float* y_val;
 };
 
-Layout layout_for(const SimilarityInputs& in) {
+Layout layout_for(const KnnSimilarityInputs& in) {
   const RatingMatrix& m = *in.m;
-  Layout csr{m.user_ptr().data(), m.user_items().data(), in.csr_values(), nullptr, nullptr,
-             nullptr};
-  Layout csc{m.item_ptr().data(), m.item_users().data(), in.csc_values(), nullptr, nullptr,
-             nullptr};
+  Layout csr{
+      m.user_ptr().data(), m.user_items().data(), in.csr_values(), nullptr, nullptr, nullptr};
+  Layout csc{
+      m.item_ptr().data(), m.item_users().data(), in.csc_values(), nullptr, nullptr, nullptr};
   Layout l = in.spec.kind == KnnKind::Item ? csc : csr;
   const Layout& other = in.spec.kind == KnnKind::Item ? csr : csc;
   l.y_ptr = other.x_ptr;
@@ -42,7 +42,7 @@ Layout layout_for(const SimilarityInputs& in) {
 
 // The sums one pair of rows needs, packed so that an update touches one cache line.
 // adjusted_cosine runs as cosine on its centred values.
-template <Similarity S>
+template <KnnSimilarity S>
 struct PairSums {  // cosine, pearson_baseline
   double ab, aa, bb;
   int32_t n;
@@ -53,7 +53,7 @@ struct PairSums {  // cosine, pearson_baseline
   }
 };
 template <>
-struct PairSums<Similarity::Pearson> {
+struct PairSums<KnnSimilarity::Pearson> {
   double ab, aa, bb, sa, sb;
   int32_t n;
   void add(double a, double b) {
@@ -65,7 +65,7 @@ struct PairSums<Similarity::Pearson> {
   }
 };
 template <>
-struct PairSums<Similarity::Msd> {
+struct PairSums<KnnSimilarity::Msd> {
   double dd;
   int32_t n;
   void add(double a, double b) { dd += (a - b) * (a - b); }
@@ -73,17 +73,17 @@ struct PairSums<Similarity::Msd> {
 
 // Dense per-thread sums, indexed by the other row x2; `touched` lists the x2 seen so that
 // collecting and resetting costs the co-rated count, not the row count.
-template <Similarity S>
+template <KnnSimilarity S>
 struct Scratch {
   std::vector<PairSums<S>> sums;
   std::vector<int32_t> touched;
-  std::vector<Neighbor> out, keyed, kept;
+  std::vector<KnnNeighbor> out, keyed, kept;
   std::vector<int32_t> support;  // co-ratings of each entry of out
 
   explicit Scratch(int32_t n_x) : sums(static_cast<size_t>(n_x), PairSums<S>{}) {}
 };
 
-template <Similarity S>
+template <KnnSimilarity S>
 void accumulate(const Layout& l, const int32_t* row_idx, const float* row_val, size_t row_n,
                 int32_t self, Scratch<S>& s) {
   PairSums<S>* sums = s.sums.data();
@@ -110,12 +110,12 @@ inline double cosine_of(double ab, double aa, double bb) {
   return std::min(1.0, ab / std::sqrt(den));
 }
 
-template <Similarity S>
+template <KnnSimilarity S>
 double similarity_of(const PairSums<S>& p, double shrinkage) {
   const double n = p.n;
-  if constexpr (S == Similarity::Msd) {
+  if constexpr (S == KnnSimilarity::Msd) {
     return 1.0 / (p.dd / n + 1.0);
-  } else if constexpr (S == Similarity::Pearson) {
+  } else if constexpr (S == KnnSimilarity::Pearson) {
     // Centred on the means over the co-rated pairs only (Surprise's definition).
     const double num = n * p.ab - p.sa * p.sb;
     const double d1 = n * p.aa - p.sa * p.sa;
@@ -123,26 +123,26 @@ double similarity_of(const PairSums<S>& p, double shrinkage) {
     // Cancellation can leave a tiny positive variance for constant ratings: treat as zero.
     if (d1 <= 1e-12 * n * p.aa || d2 <= 1e-12 * n * p.bb) return 0;
     return std::max(-1.0, std::min(1.0, num / std::sqrt(d1 * d2)));
-  } else if constexpr (S == Similarity::PearsonBaseline) {
+  } else if constexpr (S == KnnSimilarity::PearsonBaseline) {
     return cosine_of(p.ab, p.aa, p.bb) * (n - 1) / (n - 1 + shrinkage);
   } else {
     return cosine_of(p.ab, p.aa, p.bb);
   }
 }
 
-inline bool better(const Neighbor& p, const Neighbor& q) {
+inline bool better(const KnnNeighbor& p, const KnnNeighbor& q) {
   return p.sim != q.sim ? p.sim > q.sim : p.index < q.index;
 }
 
 // Turns the sums into similarities, keeps the positive ones with enough support, prunes to
 // max_neighbors by the support-weighted key, sorts best first, and resets the accumulators.
-template <Similarity S>
-void collect(const SimilaritySpec& spec, Scratch<S>& s) {
+template <KnnSimilarity S>
+void collect(const KnnSimilaritySpec& spec, Scratch<S>& s) {
   s.out.clear();
   s.support.clear();
   // Surprise: pearson_baseline needs 2 co-ratings for its shrinkage term to mean anything.
   const int32_t min_support =
-      S == Similarity::PearsonBaseline ? std::max(2, spec.min_support) : spec.min_support;
+      S == KnnSimilarity::PearsonBaseline ? std::max(2, spec.min_support) : spec.min_support;
   for (int32_t x2 : s.touched) {
     PairSums<S>& p = s.sums[x2];
     if (p.n >= min_support) {
@@ -163,9 +163,9 @@ void collect(const SimilaritySpec& spec, Scratch<S>& s) {
       s.keyed[q] = {static_cast<int32_t>(q),
                     static_cast<float>(s.out[q].sim * (n / (n + spec.prune_shrinkage)))};
     }
-    const std::vector<Neighbor>& out = s.out;
+    const std::vector<KnnNeighbor>& out = s.out;
     std::nth_element(s.keyed.begin(), s.keyed.begin() + static_cast<std::ptrdiff_t>(cap),
-                     s.keyed.end(), [&](const Neighbor& p, const Neighbor& q) {
+                     s.keyed.end(), [&](const KnnNeighbor& p, const KnnNeighbor& q) {
                        return p.sim != q.sim ? p.sim > q.sim
                                              : out[p.index].index < out[q.index].index;
                      });
@@ -176,14 +176,14 @@ void collect(const SimilaritySpec& spec, Scratch<S>& s) {
   std::sort(s.out.begin(), s.out.end(), better);
 }
 
-template <Similarity S>
-NeighborGraph build_graph(const SimilarityInputs& in, FitContext& ctx) {
+template <KnnSimilarity S>
+KnnGraph build_graph(const KnnSimilarityInputs& in, FitContext& ctx) {
   const Layout l = layout_for(in);
   const int32_t n_x = in.spec.kind == KnnKind::Item ? in.m->n_items() : in.m->n_users();
   ThreadPool pool(ctx.threads);
   std::vector<std::unique_ptr<Scratch<S>>> scratch;
   for (int w = 0; w < pool.size(); ++w) scratch.push_back(std::make_unique<Scratch<S>>(n_x));
-  std::vector<std::vector<Neighbor>> rows(static_cast<size_t>(n_x));
+  std::vector<std::vector<KnnNeighbor>> rows(static_cast<size_t>(n_x));
   // Small blocks: rows differ a lot in cost, and cancellation is polled between blocks.
   const size_t block = 16;
   const size_t n_tasks = (static_cast<size_t>(n_x) + block - 1) / block;
@@ -203,21 +203,21 @@ NeighborGraph build_graph(const SimilarityInputs& in, FitContext& ctx) {
       &ctx);
   scratch.clear();
 
-  NeighborGraph g;
+  KnnGraph g;
   g.ptr.assign(static_cast<size_t>(n_x) + 1, 0);
   for (int32_t x = 0; x < n_x; ++x) g.ptr[x + 1] = g.ptr[x] + static_cast<int64_t>(rows[x].size());
   g.nbr.reserve(static_cast<size_t>(g.ptr.back()));
   for (auto& row : rows) {
     g.nbr.insert(g.nbr.end(), row.begin(), row.end());
-    std::vector<Neighbor>().swap(row);  // keeps the peak near one copy of the graph
+    std::vector<KnnNeighbor>().swap(row);  // keeps the peak near one copy of the graph
   }
   return g;
 }
 
 }  // namespace
 
-SimilarityInputs::SimilarityInputs(const RatingMatrix& mat, const Biases& bias,
-                                   const SimilaritySpec& s)
+KnnSimilarityInputs::KnnSimilarityInputs(const RatingMatrix& mat, const Biases& bias,
+                                         const KnnSimilaritySpec& s)
     : m(&mat), b(&bias), spec(s) {
   const size_t nu = static_cast<size_t>(mat.n_users()), ni = static_cast<size_t>(mat.n_items());
   user_mean.assign(nu, static_cast<float>(mat.mean()));
@@ -234,12 +234,12 @@ SimilarityInputs::SimilarityInputs(const RatingMatrix& mat, const Biases& bias,
     for (size_t k = 0; k < c.n; ++k) sum += c.value[k];
     if (c.n) item_mean[i] = static_cast<float>(sum / static_cast<double>(c.n));
   }
-  if (spec.similarity != Similarity::AdjustedCosine &&
-      spec.similarity != Similarity::PearsonBaseline)
+  if (spec.similarity != KnnSimilarity::AdjustedCosine &&
+      spec.similarity != KnnSimilarity::PearsonBaseline)
     return;
   // The residual of rating (u, i), identical in both orientations.
   auto residual = [&](int32_t u, int32_t i, float r) -> float {
-    if (spec.similarity == Similarity::PearsonBaseline)
+    if (spec.similarity == KnnSimilarity::PearsonBaseline)
       return static_cast<float>(r - bias.predict(u, i));
     // adjusted cosine: centre on the mean of the side that is not compared
     return spec.kind == KnnKind::Item ? r - user_mean[u] : r - item_mean[i];
@@ -258,30 +258,30 @@ SimilarityInputs::SimilarityInputs(const RatingMatrix& mat, const Biases& bias,
   }
 }
 
-const float* SimilarityInputs::csr_values() const {
+const float* KnnSimilarityInputs::csr_values() const {
   return csr_value.empty() ? m->user_values().data() : csr_value.data();
 }
-const float* SimilarityInputs::csc_values() const {
+const float* KnnSimilarityInputs::csc_values() const {
   return csc_value.empty() ? m->item_values().data() : csc_value.data();
 }
 
-void SimilarityInputs::release_for_serving() {
+void KnnSimilarityInputs::release_for_serving() {
   std::vector<float>().swap(csr_value);
   if (spec.kind == KnnKind::Item) std::vector<float>().swap(csc_value);
 }
 
-float SimilarityInputs::transform_new_user(int32_t item, float r, double user_bias) const {
+float KnnSimilarityInputs::transform_new_user(int32_t item, float r, double user_bias) const {
   switch (spec.similarity) {
-    case Similarity::PearsonBaseline:
+    case KnnSimilarity::PearsonBaseline:
       return static_cast<float>(r - (b->mean + user_bias + b->item[item]));
-    case Similarity::AdjustedCosine:
+    case KnnSimilarity::AdjustedCosine:
       return r - item_mean[item];  // only user-based models fold in users this way
     default:
       return r;
   }
 }
 
-NeighborGraph compute_neighbor_graph(const SimilarityInputs& in, FitContext& ctx) {
+KnnGraph compute_neighbor_graph(const KnnSimilarityInputs& in, FitContext& ctx) {
   const int64_t n_x = in.spec.kind == KnnKind::Item ? in.m->n_items() : in.m->n_users();
   // The graph is stored in the model's bytea, which PostgreSQL caps at 1 GB.
   const double bound = static_cast<double>(n_x) * in.spec.max_neighbors * 8.0;
@@ -292,21 +292,21 @@ NeighborGraph compute_neighbor_graph(const SimilarityInputs& in, FitContext& ctx
                 "Lower the option max_neighbors so that rows x max_neighbors x 8 bytes stays "
                 "under 900 MB.");
   switch (in.spec.similarity) {
-    case Similarity::Cosine:
-    case Similarity::AdjustedCosine:
-      return build_graph<Similarity::Cosine>(in, ctx);
-    case Similarity::Pearson:
-      return build_graph<Similarity::Pearson>(in, ctx);
-    case Similarity::Msd:
-      return build_graph<Similarity::Msd>(in, ctx);
-    case Similarity::PearsonBaseline:
-      return build_graph<Similarity::PearsonBaseline>(in, ctx);
+    case KnnSimilarity::Cosine:
+    case KnnSimilarity::AdjustedCosine:
+      return build_graph<KnnSimilarity::Cosine>(in, ctx);
+    case KnnSimilarity::Pearson:
+      return build_graph<KnnSimilarity::Pearson>(in, ctx);
+    case KnnSimilarity::Msd:
+      return build_graph<KnnSimilarity::Msd>(in, ctx);
+    case KnnSimilarity::PearsonBaseline:
+      return build_graph<KnnSimilarity::PearsonBaseline>(in, ctx);
   }
   throw Error(ErrorKind::Internal, "unknown similarity");
 }
 
-std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const SparseRow& ratings,
-                                         double user_bias) {
+std::vector<KnnNeighbor> new_user_neighbors(const KnnSimilarityInputs& in, const SparseRow& ratings,
+                                            double user_bias) {
   if (in.spec.kind != KnnKind::User)
     throw Error(ErrorKind::Internal, "new_user_neighbors needs a user-based model");
   Layout l = layout_for(in);
@@ -314,7 +314,7 @@ std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const Spars
   for (size_t k = 0; k < ratings.n; ++k)
     val[k] = in.transform_new_user(ratings.index[k], ratings.value[k], user_bias);
   auto run = [&](auto tag) {
-    constexpr Similarity S = decltype(tag)::value;
+    constexpr KnnSimilarity S = decltype(tag)::value;
     // Kept per thread between calls (collect() leaves the sums zeroed): serving folds in one
     // user per query and should not allocate a row of sums every time.
     thread_local std::unique_ptr<Scratch<S>> scratch;
@@ -326,15 +326,15 @@ std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const Spars
     return s.out;
   };
   switch (in.spec.similarity) {
-    case Similarity::Cosine:
-    case Similarity::AdjustedCosine:
-      return run(std::integral_constant<Similarity, Similarity::Cosine>());
-    case Similarity::Pearson:
-      return run(std::integral_constant<Similarity, Similarity::Pearson>());
-    case Similarity::Msd:
-      return run(std::integral_constant<Similarity, Similarity::Msd>());
-    case Similarity::PearsonBaseline:
-      return run(std::integral_constant<Similarity, Similarity::PearsonBaseline>());
+    case KnnSimilarity::Cosine:
+    case KnnSimilarity::AdjustedCosine:
+      return run(std::integral_constant<KnnSimilarity, KnnSimilarity::Cosine>());
+    case KnnSimilarity::Pearson:
+      return run(std::integral_constant<KnnSimilarity, KnnSimilarity::Pearson>());
+    case KnnSimilarity::Msd:
+      return run(std::integral_constant<KnnSimilarity, KnnSimilarity::Msd>());
+    case KnnSimilarity::PearsonBaseline:
+      return run(std::integral_constant<KnnSimilarity, KnnSimilarity::PearsonBaseline>());
   }
   return {};
 }

@@ -14,11 +14,11 @@ struct Biases;
 class FitContext;
 
 enum class KnnKind : uint8_t { Item = 0, User = 1 };
-enum class Similarity : uint8_t { Cosine = 0, Pearson, AdjustedCosine, Msd, PearsonBaseline };
+enum class KnnSimilarity : uint8_t { Cosine = 0, Pearson, AdjustedCosine, Msd, PearsonBaseline };
 
-struct SimilaritySpec {
+struct KnnSimilaritySpec {
   KnnKind kind = KnnKind::Item;
-  Similarity similarity = Similarity::Cosine;
+  KnnSimilarity similarity = KnnSimilarity::Cosine;
   int32_t min_support = 1;  // fewer co-ratings => similarity 0
   double shrinkage = 100;   // pearson_baseline only
   int32_t max_neighbors = 250;
@@ -29,34 +29,34 @@ struct SimilaritySpec {
   double prune_shrinkage = 20;
 };
 
-struct Neighbor {
+struct KnnNeighbor {
   int32_t index;
   float sim;
 };
 
 // Neighbour lists in CSR form. Each row holds only positive similarities, sorted by similarity
 // descending then index ascending, so the first k matches of a scan are the k best.
-struct NeighborGraph {
+struct KnnGraph {
   std::vector<int64_t> ptr;  // rows + 1 offsets
-  std::vector<Neighbor> nbr;
+  std::vector<KnnNeighbor> nbr;
 
   int32_t rows() const { return ptr.empty() ? 0 : static_cast<int32_t>(ptr.size() - 1); }
   size_t nnz() const { return nbr.size(); }
-  const Neighbor* begin(int32_t x) const { return nbr.data() + ptr[x]; }
-  const Neighbor* end(int32_t x) const { return nbr.data() + ptr[x + 1]; }
+  const KnnNeighbor* begin(int32_t x) const { return nbr.data() + ptr[x]; }
+  const KnnNeighbor* end(int32_t x) const { return nbr.data() + ptr[x + 1]; }
 };
 
 // The values the similarity is computed on: raw ratings, or residuals for adjusted_cosine
 // (rating minus the mean of the other side: the user's mean for item-based) and
 // pearson_baseline (rating minus the baseline b_ui). Built once per fit/load.
-struct SimilarityInputs {
+struct KnnSimilarityInputs {
   const RatingMatrix* m = nullptr;
   const Biases* b = nullptr;
-  SimilaritySpec spec;
+  KnnSimilaritySpec spec;
   std::vector<float> user_mean, item_mean;  // means over each user's / item's ratings
   std::vector<float> csr_value, csc_value;  // transformed values, empty when raw ratings are used
 
-  SimilarityInputs(const RatingMatrix& m, const Biases& b, const SimilaritySpec& spec);
+  KnnSimilarityInputs(const RatingMatrix& m, const Biases& b, const KnnSimilaritySpec& spec);
   const float* csr_values() const;
   const float* csc_values() const;
   // The transformed value of a new user's rating r of item i, with that user's folded-in bias.
@@ -67,11 +67,11 @@ struct SimilarityInputs {
 };
 
 // All rows of the graph (items for item-based, users for user-based), on ctx.threads threads.
-NeighborGraph compute_neighbor_graph(const SimilarityInputs& in, FitContext& ctx);
+KnnGraph compute_neighbor_graph(const KnnSimilarityInputs& in, FitContext& ctx);
 
 // Neighbours among the training users of a new user described by `ratings` (user-based
 // fold-in), best first and capped like a training user's list. Cost grows with the co-ratings.
-std::vector<Neighbor> new_user_neighbors(const SimilarityInputs& in, const SparseRow& ratings,
-                                         double user_bias);
+std::vector<KnnNeighbor> new_user_neighbors(const KnnSimilarityInputs& in, const SparseRow& ratings,
+                                            double user_bias);
 
 }  // namespace autorec
