@@ -246,32 +246,64 @@ TEST(Svd, SvdppUserStepIsTheSumOfPerRatingGradients) {
 }
 
 TEST(Svd, AlsSolveMatchesDenseSolve) {
-  std::mt19937_64 rng(5);
-  const int n = 30, d = 7;
-  svd::RowMatrixF x(n, d);
-  Eigen::VectorXf t(n);
-  std::normal_distribution<float> nd(0, 1);
-  for (int a = 0; a < n; ++a) {
-    for (int b = 0; b < d - 1; ++b) x(a, b) = nd(rng);
-    x(a, d - 1) = 1;
-    t[a] = nd(rng) + 2;
+  // d = 7 and d = 51 (k = 50): one tile and several, for the Gram matrix and the Cholesky.
+  for (const int d : {7, 51}) {
+    std::mt19937_64 rng(5 + d);
+    const int n = 80;
+    svd::RowMatrixF x(n, d);
+    Eigen::VectorXf t(n);
+    std::normal_distribution<float> nd(0, 1);
+    std::uniform_real_distribution<double> ur(0.01, 0.4);
+    for (int a = 0; a < n; ++a) {
+      for (int b = 0; b < d - 1; ++b) x(a, b) = nd(rng);
+      x(a, d - 1) = 1;
+      t[a] = nd(rng) + 2;
+    }
+    std::vector<double> reg(d);
+    for (double& r : reg) r = ur(rng);
+    svd::LeastSquares ls(d);
+    auto load = [&](int rows) {
+      ls.set_rows(rows);
+      for (int a = 0; a < rows; ++a) {
+        for (int b = 0; b < d; ++b) ls.row(a)[b] = x(a, b);
+        ls.target(a) = t[a];
+      }
+    };
+    load(n);
+    Eigen::VectorXf got(d);
+    ls.solve(reg.data(), got.data());
+    // The same problem as an ordinary least-squares one: [X; sqrt(n reg) I] w = [t; 0].
+    Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n + d, d);
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(n + d);
+    a.topRows(n) = x.cast<double>();
+    b.head(n) = t.cast<double>();
+    for (int j = 0; j < d; ++j) a(n + j, j) = std::sqrt(n * reg[j]);
+    Eigen::VectorXd want = a.colPivHouseholderQr().solve(b);
+    for (int j = 0; j < d; ++j) EXPECT_NEAR(got[j], want[j], 1e-4) << d << " " << j;
+    const double rss = (b.head(n) - a.topRows(n) * got.cast<double>()).squaredNorm();
+    EXPECT_NEAR(ls.residual(got.data()), rss, 1e-3 * rss);
+    // After a larger problem has used the buffers, the same rows give the same answer.
+    ls.set_rows(3 * n);
+    for (int r = 0; r < 3 * n; ++r) {
+      for (int c = 0; c < d; ++c) ls.row(r)[c] = nd(rng);
+      ls.target(r) = nd(rng);
+    }
+    ls.solve(reg.data(), got.data());
+    load(n);
+    ls.solve(reg.data(), got.data());
+    for (int j = 0; j < d; ++j) EXPECT_NEAR(got[j], want[j], 1e-4) << d << " " << j;
+    // Without a penalty and with fewer rows than unknowns the system is singular: the result
+    // is still finite and fits the rows.
+    const std::vector<double> zero(d, 0.0);
+    load(3);
+    ls.solve(zero.data(), got.data());
+    EXPECT_TRUE(got.allFinite());
+    EXPECT_LT(ls.residual(got.data()), 1e-2);
+    // No rows: the penalty alone, minimised at zero.
+    ls.set_rows(0);
+    ls.solve(reg.data(), got.data());
+    EXPECT_EQ(got.norm(), 0.0f);
   }
-  Eigen::VectorXd reg(d);
-  reg << 0.1, 0.2, 0.3, 0.05, 0.1, 0.4, 0.02;
-  svd::LeastSquaresScratch ls(d);
-  Eigen::VectorXf got(d);
-  svd::solve_regularised(x, t, reg, ls, got.data());
-  // The same problem as an ordinary least-squares one: [X; sqrt(n reg) I] w = [t; 0].
-  Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n + d, d);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(n + d);
-  a.topRows(n) = x.cast<double>();
-  b.head(n) = t.cast<double>();
-  for (int j = 0; j < d; ++j) a(n + j, j) = std::sqrt(n * reg[j]);
-  Eigen::VectorXd want = a.colPivHouseholderQr().solve(b);
-  for (int j = 0; j < d; ++j) EXPECT_NEAR(got[j], want[j], 1e-4) << j;
-  // No rows: the penalty alone, minimised at zero.
-  svd::solve_regularised(x.topRows(0), t.head(0), reg, ls, got.data());
-  EXPECT_EQ(got.norm(), 0.0f);
 }
 
 TEST(Svd, RecoversLowRankMatrixToNoiseLevel) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <random>
 
 #include "core/models/baseline.hpp"
@@ -168,13 +167,6 @@ void SvdModel::fit(const TrainingData& data, FitContext& ctx) {
   p.Y = opt_.method == SvdOptions::Method::Svdpp ? random(ni) : RowMatrixF();
   p.bu = Eigen::VectorXf::Zero(nu);
   p.bi = Eigen::VectorXf::Zero(ni);
-  if (std::getenv("SVD_BASEINIT")) {
-    BiasOptions bo;
-    bo.reg_user = data.baseline->reg_user;
-    Biases b = train == &full ? *data.baseline : fit_biases(*train, bo);
-    for (Eigen::Index u = 0; u < nu; ++u) p.bu[u] = b.user[u] + static_cast<float>(b.mean - p.mean);
-    for (Eigen::Index i = 0; i < ni; ++i) p.bi[i] = b.item[i];
-  }
 
   train_svd(opt_, *train, split.validation, full.min_rating(), full.max_rating(), p, ctx);
 
@@ -239,21 +231,19 @@ void SvdModel::user_vector(const UserProfile& user, Eigen::VectorXf& z, float& b
     for (size_t j : ok) s += p.Y.row(r.index[j]).transpose();
     s /= std::sqrt(static_cast<float>(ok.size()));
   }
-  RowMatrixF x(static_cast<Eigen::Index>(ok.size()), k + 1);
-  Eigen::VectorXf t(static_cast<Eigen::Index>(ok.size()));
+  svd::LeastSquares ls(k + 1);
+  ls.set_rows(ok.size());
   for (size_t a = 0; a < ok.size(); ++a) {
     const int32_t i = r.index[ok[a]];
-    const Eigen::Index row = static_cast<Eigen::Index>(a);
-    x.row(row).head(k) = p.Q.row(i);
-    x(row, k) = 1.0f;
-    t[row] = static_cast<float>(r.value[ok[a]] - p.mean - p.bi[i]) - p.Q.row(i).dot(s);
+    float* x = ls.row(a);
+    Eigen::Map<Eigen::VectorXf>(x, k) = p.Q.row(i).transpose();
+    x[k] = 1.0f;
+    ls.target(a) = static_cast<float>(r.value[ok[a]] - p.mean - p.bi[i]) - p.Q.row(i).dot(s);
   }
-  Eigen::VectorXd reg(k + 1);
-  reg.head(k).setConstant(opt_.hyper.reg_pu);
+  std::vector<double> reg(k + 1, opt_.hyper.reg_pu);
   reg[k] = opt_.hyper.reg_bu;
-  svd::LeastSquaresScratch ls(k + 1);
   Eigen::VectorXf sol(k + 1);
-  svd::solve_regularised(x, t, reg, ls, sol.data());
+  ls.solve(reg.data(), sol.data());
   z = sol.head(k) + s;
   bias = sol[k];
 }

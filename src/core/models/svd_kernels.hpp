@@ -10,6 +10,7 @@
 #define AUTOREC_SVD_AVX2 1
 #endif
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -186,41 +187,202 @@ inline double svdpp_user_step(const int32_t* items, const float* values, size_t 
   return sse;
 }
 
-// The regularised least-squares problem of ALS and fold-in: given rows x_t (n x d, the other
-// side's factors with a trailing 1 for the bias) and targets t, returns w minimising
-//   sum_t (t_t - x_t . w)^2 + n * sum_d reg_d w_d^2.
-// The n-scaled penalty is the objective above (each rating carries its own penalty).
-// `ata` and `atb` are scratch (d x d, d); the solve is an LDLT in double.
-struct LeastSquaresScratch {
-  explicit LeastSquaresScratch(int d)
-      : ata(d, d), atb(d), ata_d(d, d), atb_d(d), sol(d), ldlt(d) {}
-  Eigen::MatrixXf ata;
-  Eigen::VectorXf atb;
-  Eigen::MatrixXd ata_d;
-  Eigen::VectorXd atb_d, sol;
-  Eigen::LDLT<Eigen::MatrixXd> ldlt;
-};
-
-template <typename XMat, typename TVec>
-void solve_regularised(const XMat& x, const TVec& t, const Eigen::VectorXd& reg,
-                       LeastSquaresScratch& w, float* out) {
-  const Eigen::Index d = reg.size();
-  const double n = static_cast<double>(x.rows());
-  if (x.rows() == 0) {  // nothing to fit: the penalty alone puts the minimum at 0
-    for (Eigen::Index j = 0; j < d; ++j) out[j] = 0.0f;
-    return;
-  }
-  w.ata.setZero();
-  w.ata.template selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
-  w.atb.noalias() = x.transpose() * t;
-  w.ata_d = w.ata.template cast<double>();
-  w.ata_d.diagonal() += n * reg;
-  w.atb_d = w.atb.template cast<double>();
-  w.ldlt.compute(w.ata_d);
-  w.sol = w.ldlt.solve(w.atb_d);
-  for (Eigen::Index j = 0; j < d; ++j)
-    out[j] = std::isfinite(w.sol[j]) ? static_cast<float>(w.sol[j]) : 0.0f;
+// y[f] += c * x[f] for f in [0, n).
+inline void axpy(float* y, const float* x, float c, int n) {
+  int f = 0;
+#ifdef AUTOREC_SVD_AVX2
+  const __m256 vc = _mm256_set1_ps(c);
+  for (; f + 8 <= n; f += 8)
+    _mm256_storeu_ps(y + f, _mm256_fmadd_ps(vc, _mm256_loadu_ps(x + f), _mm256_loadu_ps(y + f)));
+#endif
+  for (; f < n; ++f) y[f] += c * x[f];
 }
+
+// Row stride of the Cholesky buffer below: a multiple of the 32-float column blocks it works in.
+inline int cholesky_stride(int d) { return (d + 31) & ~31; }
+
+// Solves A x = b for a symmetric positive definite A given by its upper triangle, row-major,
+// d rows of ld = cholesky_stride(d) floats (A is overwritten by its Cholesky factor U with
+// A = U^T U, b by x). Entries left of the diagonal and in the padding must be finite (zero):
+// the column blocks start at a multiple of 32 and sweep over them, which costs less than
+// exact bounds and is never read. Returns false when A is not numerically positive definite.
+// Written out because at d ~ 50 a library factorisation spends most of its time in blocking
+// logic and short tails: each row of U is accumulated in registers from the rows above it
+// ("up-looking"), 32 columns at a time, and stored once.
+inline bool cholesky_solve(float* a, int d, int ld, float* b) {
+  for (int i = 0; i < d; ++i) {
+    float* ri = a + static_cast<size_t>(i) * ld;
+    for (int c0 = i & ~31; c0 < ld; c0 += 32) {
+#ifdef AUTOREC_SVD_AVX2
+      __m256 r0 = _mm256_loadu_ps(ri + c0), r1 = _mm256_loadu_ps(ri + c0 + 8),
+             r2 = _mm256_loadu_ps(ri + c0 + 16), r3 = _mm256_loadu_ps(ri + c0 + 24);
+      for (int p = 0; p < i; ++p) {
+        const float* rp = a + static_cast<size_t>(p) * ld + c0;
+        const __m256 c = _mm256_set1_ps(-rp[i - c0]);
+        r0 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp), r0);
+        r1 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 8), r1);
+        r2 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 16), r2);
+        r3 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 24), r3);
+      }
+      _mm256_storeu_ps(ri + c0, r0);
+      _mm256_storeu_ps(ri + c0 + 8, r1);
+      _mm256_storeu_ps(ri + c0 + 16, r2);
+      _mm256_storeu_ps(ri + c0 + 24, r3);
+#else
+      for (int p = 0; p < i; ++p) {
+        const float* rp = a + static_cast<size_t>(p) * ld;
+        const float c = -rp[i];
+        for (int m = c0; m < c0 + 32; ++m) ri[m] += c * rp[m];
+      }
+#endif
+    }
+    const float piv = ri[i];
+    if (!(piv > 0.0f) || !std::isfinite(piv)) return false;
+    const float inv = 1.0f / std::sqrt(piv);
+    for (int m = i; m < d; ++m) ri[m] *= inv;
+  }
+  for (int i = 0; i < d; ++i) {  // U^T y = b
+    const float* ri = a + static_cast<size_t>(i) * ld;
+    b[i] /= ri[i];
+    axpy(b + i + 1, ri + i + 1, -b[i], d - i - 1);
+  }
+  for (int i = d - 1; i >= 0; --i) {  // U x = y
+    const float* ri = a + static_cast<size_t>(i) * ld;
+    b[i] = (b[i] - dot(ri + i + 1, b + i + 1, d - i - 1)) / ri[i];
+  }
+  return true;
+}
+
+// A (upper triangle, row-major, rows of ld floats) += sum_t x_t x_t^T over the n rows of X
+// (row-major, ld floats per row, zero beyond d). With AVX2 + FMA, tiles of 4 rows x 16
+// columns of A stay in registers while a cache-sized chunk of rows streams past: about twice
+// the throughput of a library rank update at d ~ 50, where its packing dominates. Tiles that
+// cross the diagonal also fill a few entries below it, which nobody reads.
+inline void gram_upper(const float* X, size_t n, int d, int ld, float* A) {
+#ifdef AUTOREC_SVD_AVX2
+  const int rows = (d + 3) & ~3;
+  for (size_t t0 = 0; t0 < n; t0 += 256) {
+    const size_t t1 = std::min(n, t0 + 256);
+    for (int r = 0; r < rows; r += 4) {
+      for (int c = r & ~15; c < d; c += 16) {
+        float* a0 = A + static_cast<size_t>(r) * ld + c;
+        float* a1 = a0 + ld;
+        float* a2 = a1 + ld;
+        float* a3 = a2 + ld;
+        __m256 s00 = _mm256_loadu_ps(a0), s01 = _mm256_loadu_ps(a0 + 8);
+        __m256 s10 = _mm256_loadu_ps(a1), s11 = _mm256_loadu_ps(a1 + 8);
+        __m256 s20 = _mm256_loadu_ps(a2), s21 = _mm256_loadu_ps(a2 + 8);
+        __m256 s30 = _mm256_loadu_ps(a3), s31 = _mm256_loadu_ps(a3 + 8);
+        for (size_t t = t0; t < t1; ++t) {
+          const float* x = X + t * static_cast<size_t>(ld);
+          const __m256 v0 = _mm256_loadu_ps(x + c), v1 = _mm256_loadu_ps(x + c + 8);
+          __m256 b = _mm256_broadcast_ss(x + r);
+          s00 = _mm256_fmadd_ps(b, v0, s00);
+          s01 = _mm256_fmadd_ps(b, v1, s01);
+          b = _mm256_broadcast_ss(x + r + 1);
+          s10 = _mm256_fmadd_ps(b, v0, s10);
+          s11 = _mm256_fmadd_ps(b, v1, s11);
+          b = _mm256_broadcast_ss(x + r + 2);
+          s20 = _mm256_fmadd_ps(b, v0, s20);
+          s21 = _mm256_fmadd_ps(b, v1, s21);
+          b = _mm256_broadcast_ss(x + r + 3);
+          s30 = _mm256_fmadd_ps(b, v0, s30);
+          s31 = _mm256_fmadd_ps(b, v1, s31);
+        }
+        _mm256_storeu_ps(a0, s00);
+        _mm256_storeu_ps(a0 + 8, s01);
+        _mm256_storeu_ps(a1, s10);
+        _mm256_storeu_ps(a1 + 8, s11);
+        _mm256_storeu_ps(a2, s20);
+        _mm256_storeu_ps(a2 + 8, s21);
+        _mm256_storeu_ps(a3, s30);
+        _mm256_storeu_ps(a3 + 8, s31);
+      }
+    }
+  }
+#else
+  for (size_t t = 0; t < n; ++t) {
+    const float* x = X + t * static_cast<size_t>(ld);
+    for (int i = 0; i < d; ++i) {
+      float* ai = A + static_cast<size_t>(i) * ld;
+      const float xi = x[i];
+      for (int m = i; m < d; ++m) ai[m] += xi * x[m];
+    }
+  }
+#endif
+}
+
+// The regularised least-squares problem of ALS and fold-in: given rows x_t (n x d, the other
+// side's factors with a trailing 1 for the bias) and targets y_t, finds w minimising
+//   sum_t (y_t - x_t . w)^2 + n * sum_j reg_j w_j^2.
+// The n-scaled penalty is the objective above (each rating carries its own penalty). The
+// normal equations are solved by Cholesky in float, which the penalty makes positive definite;
+// when it is not (no penalty and too few rows), by Eigen's LDLT in double, which copes with
+// semi-definite systems. One object per thread: fill rows with set_rows()/row()/target(),
+// then solve().
+class LeastSquares {
+ public:
+  explicit LeastSquares(int d)
+      : d_(d), ld_(cholesky_stride(d)), a_(static_cast<size_t>((d + 3) & ~3) * ld_), b_(ld_) {}
+  int dim() const { return d_; }
+  // Room for n rows, their padding zeroed; the caller then writes the first d entries of each.
+  void set_rows(size_t n) {
+    n_ = n;
+    if (x_.size() < n * ld_) x_.resize(std::max(n * ld_, 2 * x_.size()));
+    if (y_.size() < n) y_.resize(std::max(n, 2 * y_.size()));
+    for (size_t t = 0; t < n; ++t)
+      std::fill(x_.begin() + static_cast<std::ptrdiff_t>(t * ld_ + d_),
+                x_.begin() + static_cast<std::ptrdiff_t>((t + 1) * ld_), 0.0f);
+  }
+  float* row(size_t t) { return x_.data() + t * ld_; }
+  float& target(size_t t) { return y_[t]; }
+
+  // reg has d entries; writes the d entries of w to out.
+  void solve(const double* reg, float* out) {
+    if (n_ == 0) {  // nothing to fit: the penalty alone puts the minimum at 0
+      std::fill(out, out + d_, 0.0f);
+      return;
+    }
+    normal_equations(reg);
+    bool ok = cholesky_solve(a_.data(), d_, ld_, b_.data());
+    for (int j = 0; ok && j < d_; ++j) ok = std::isfinite(b_[j]);
+    if (!ok) {  // the factorisation overwrote a_: form the system again
+      normal_equations(reg);
+      Eigen::MatrixXd a(d_, d_);
+      for (int i = 0; i < d_; ++i)
+        for (int m = i; m < d_; ++m) a(i, m) = a(m, i) = a_[static_cast<size_t>(i) * ld_ + m];
+      Eigen::VectorXd rhs(d_);
+      for (int j = 0; j < d_; ++j) rhs[j] = b_[j];
+      Eigen::VectorXd w = Eigen::LDLT<Eigen::MatrixXd>(a).solve(rhs);
+      for (int j = 0; j < d_; ++j) b_[j] = static_cast<float>(w[j]);
+    }
+    for (int j = 0; j < d_; ++j) out[j] = std::isfinite(b_[j]) ? b_[j] : 0.0f;
+  }
+
+  // Sum of squared residuals of the rows against w (d entries).
+  double residual(const float* w) const {
+    double sse = 0;
+    for (size_t t = 0; t < n_; ++t) {
+      const double e = y_[t] - dot(x_.data() + t * ld_, w, d_);
+      sse += e * e;
+    }
+    return sse;
+  }
+
+ private:
+  void normal_equations(const double* reg) {
+    std::fill(a_.begin(), a_.end(), 0.0f);
+    std::fill(b_.begin(), b_.end(), 0.0f);
+    gram_upper(x_.data(), n_, d_, ld_, a_.data());
+    for (size_t t = 0; t < n_; ++t) axpy(b_.data(), x_.data() + t * ld_, y_[t], d_);
+    const double n = static_cast<double>(n_);
+    for (int j = 0; j < d_; ++j) a_[static_cast<size_t>(j) * ld_ + j] += static_cast<float>(n * reg[j]);
+  }
+
+  int d_, ld_;
+  size_t n_ = 0;
+  std::vector<float> x_, y_, a_, b_;
+};
 
 }  // namespace svd
 }  // namespace autorec

@@ -26,6 +26,14 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Factor rows are visited in random order: fetching the row needed kAhead steps later hides
+// most of the memory latency when the factors do not fit in cache.
+constexpr size_t kAhead = 6;
+inline void prefetch_row(const float* base, int32_t row, int k) {
+  const char* p = reinterpret_cast<const char*>(base + static_cast<size_t>(row) * k);
+  for (int b = 0; b < k * static_cast<int>(sizeof(float)); b += 64) __builtin_prefetch(p + b);
+}
+
 // Tasks for a loop over n independent units: many more than threads, so that dynamic
 // scheduling evens out uneven units (popular items, heavy users).
 size_t task_count(size_t n) { return std::min<size_t>(n, 256); }
@@ -46,7 +54,7 @@ class SgdRunner : public EpochRunner {
  public:
   SgdRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx,
             uint64_t seed)
-      : p_(p), pool_(pool), ctx_(ctx), seed_(seed), g_(sgd_grid_size(m)), nnz_(m.nnz()) {
+      : p_(p), pool_(pool), ctx_(ctx), seed_(seed), g_(sgd_grid_size(m, static_cast<int>(p.P.cols()))), nnz_(m.nnz()) {
     const size_t g = static_cast<size_t>(g_);
     std::mt19937_64 rng(seed);
     auto assign = [&](int32_t n) {
@@ -97,8 +105,13 @@ class SgdRunner : public EpochRunner {
           [&](size_t bu, int) {
             const size_t blk = bu * g + (bu + s) % g;
             double sse = 0;
-            for (size_t e = block_ptr_[blk]; e < block_ptr_[blk + 1]; ++e) {
+            const size_t end = block_ptr_[blk + 1];
+            for (size_t e = block_ptr_[blk]; e < end; ++e) {
               const Entry& x = entries_[e];
+              if (e + kAhead < end) {
+                prefetch_row(p_.P.data(), entries_[e + kAhead].u, k);
+                prefetch_row(p_.Q.data(), entries_[e + kAhead].i, k);
+              }
               float err = svd::mf_sgd_step(x.r, mu, p_.bu[x.u], p_.bi[x.i],
                                            p_.P.data() + static_cast<size_t>(x.u) * k,
                                            p_.Q.data() + static_cast<size_t>(x.i) * k, k, h);
@@ -200,27 +213,23 @@ class AlsRunner : public EpochRunner {
     const int d = static_cast<int>(p_.P.cols()) + 1;
     for (int w = 0; w < pool_.size(); ++w) {
       ls_.emplace_back(d);
-      x_.emplace_back();
-      t_.emplace_back();
-      sol_.emplace_back(d);
+      sol_.emplace_back(static_cast<size_t>(d));
     }
   }
 
   double run(int, const Hyper& h) override {
     const int k = static_cast<int>(p_.P.cols());
-    Eigen::VectorXd reg_user(k + 1), reg_item(k + 1);
-    reg_user.head(k).setConstant(h.reg_pu);
+    std::vector<double> reg_user(k + 1, h.reg_pu), reg_item(k + 1, h.reg_qi);
     reg_user[k] = h.reg_bu;
-    reg_item.head(k).setConstant(h.reg_qi);
     reg_item[k] = h.reg_bi;
-    half_pass(/*users=*/true, reg_user);
-    return std::sqrt(half_pass(/*users=*/false, reg_item) / std::max<double>(1.0, m_.nnz()));
+    half_pass(/*users=*/true, reg_user.data());
+    return std::sqrt(half_pass(/*users=*/false, reg_item.data()) / std::max<double>(1.0, m_.nnz()));
   }
 
  private:
   // Solves every user (or item) against the fixed other side; returns the sum of squared
   // residuals after the solves.
-  double half_pass(bool users, const Eigen::VectorXd& reg) {
+  double half_pass(bool users, const double* reg) {
     const int k = static_cast<int>(p_.P.cols());
     const int32_t n = users ? m_.n_users() : m_.n_items();
     RowMatrixF& self = users ? p_.P : p_.Q;
@@ -234,29 +243,26 @@ class AlsRunner : public EpochRunner {
         tasks,
         [&](size_t t, int worker) {
           auto [b, e] = chunk_range(static_cast<size_t>(n), tasks, t);
-          RowMatrixF& x = x_[static_cast<size_t>(worker)];
-          Eigen::VectorXf& tv = t_[static_cast<size_t>(worker)];
-          Eigen::VectorXf& sol = sol_[static_cast<size_t>(worker)];
+          svd::LeastSquares& ls = ls_[static_cast<size_t>(worker)];
+          float* sol = sol_[static_cast<size_t>(worker)].data();
           double sse = 0;
           for (size_t a = b; a < e; ++a) {
             const int32_t idx = static_cast<int32_t>(a);
             SparseRow r = users ? m_.user(idx) : m_.item(idx);
-            const Eigen::Index rows = static_cast<Eigen::Index>(r.n);
-            if (x.rows() < rows) x.resize(std::max<Eigen::Index>(rows, 2 * x.rows()), k + 1);
-            if (tv.size() < rows) tv.resize(x.rows());
+            ls.set_rows(r.n);
             for (size_t j = 0; j < r.n; ++j) {
               const int32_t o = r.index[j];
-              x.row(static_cast<Eigen::Index>(j)).head(k) = other.row(o);
-              x(static_cast<Eigen::Index>(j), k) = 1.0f;
-              tv[static_cast<Eigen::Index>(j)] = r.value[j] - mu - other_bias[o];
+              if (j + kAhead < r.n) prefetch_row(other.data(), r.index[j + kAhead], k);
+              float* x = ls.row(j);
+              std::copy(other.data() + static_cast<size_t>(o) * k,
+                        other.data() + static_cast<size_t>(o + 1) * k, x);
+              x[k] = 1.0f;
+              ls.target(j) = r.value[j] - mu - other_bias[o];
             }
-            auto xs = x.topRows(rows);
-            auto ts = tv.head(rows);
-            svd::solve_regularised(xs, ts, reg,
-                                   ls_[static_cast<size_t>(worker)], sol.data());
-            self.row(idx) = sol.head(k).transpose();
+            ls.solve(reg, sol);
+            std::copy(sol, sol + k, self.data() + static_cast<size_t>(idx) * k);
             self_bias[idx] = sol[k];
-            if (!users && rows) sse += (ts - xs * sol).squaredNorm();
+            if (!users) sse += ls.residual(sol);
           }
           task_sse[t] = sse;
         },
@@ -270,9 +276,8 @@ class AlsRunner : public EpochRunner {
   SvdParams& p_;
   ThreadPool& pool_;
   const FitContext& ctx_;
-  std::vector<svd::LeastSquaresScratch> ls_;
-  std::vector<RowMatrixF> x_;
-  std::vector<Eigen::VectorXf> t_, sol_;
+  std::vector<svd::LeastSquares> ls_;
+  std::vector<std::vector<float>> sol_;
 };
 
 // RMSE of the clipped predictions on held-out ratings. SVD++ needs each user's implicit sum
@@ -324,13 +329,14 @@ double validation_rmse(const SvdOptions& opt, const RatingMatrix& train,
 
 }  // namespace
 
-int sgd_grid_size(const RatingMatrix& m) {
-  // One block when the data is tiny (threads would only add barriers); otherwise enough
-  // blocks per stratum to balance two threads and, for large data, to keep a block's user
-  // and item factors in cache.
+int sgd_grid_size(const RatingMatrix& m, int factors) {
+  // One block when the data is tiny (threads would only add barriers); otherwise at least 8
+  // blocks per stratum to balance the threads, and more when needed to keep one block's user
+  // and item factors (1/G of each) within about 256 KiB, in a core's L2 cache.
   if (m.nnz() < 20000) return 1;
-  if (m.nnz() < 2000000) return 8;
-  return 16;
+  const double bytes = (static_cast<double>(m.n_users()) + m.n_items()) * factors * sizeof(float);
+  const int g = static_cast<int>(std::ceil(bytes / (256.0 * 1024)));
+  return std::min(64, std::max(8, g));
 }
 
 void train_svd(const SvdOptions& opt, const RatingMatrix& train,

@@ -17,8 +17,9 @@ void train_svd(const SvdOptions& opt, const RatingMatrix& train,
                const std::vector<Triple>& validation, float clip_lo, float clip_hi,
                SvdParams& params, FitContext& ctx);
 
-// Number of user (and item) blocks of the SGD grid: it depends on the data only, never on the
-// thread count, which is what makes SGD results identical for any number of threads.
-int sgd_grid_size(const RatingMatrix& m);
+// Number of user (and item) blocks of the SGD grid: it depends on the data and the factor
+// count only, never on the thread count, which is what makes SGD results identical for any
+// number of threads.
+int sgd_grid_size(const RatingMatrix& m, int factors);
 
 }  // namespace autorec
