@@ -295,9 +295,9 @@ TEST(AutoRec, LearnsAPlantedProblem) {
 
 TEST(AutoRec, ServingMatchesPredictAndFoldsInNewUsers) {
   RawRatings train = planted(60, 40, 0.5, 2, nullptr);
-  for (const char* opts : {R"({"hidden": [12], "epochs": 100})",
-                           R"({"hidden": [12], "variant": "user", "epochs": 100})",
-                           R"({"hidden": [12], "decoder": "sigmoid", "epochs": 100})"}) {
+  for (const char* opts : {R"({"hidden": [12], "epochs": 100, "lambda": 1})",
+                           R"({"hidden": [12], "variant": "user", "epochs": 100, "lambda": 1})",
+                           R"({"hidden": [12], "decoder": "sigmoid", "epochs": 100, "lambda": 0.1})"}) {
     SCOPED_TRACE(opts);
     auto rec = fit_autorec(opts, train);
     const Model& m = rec->model();
@@ -399,5 +399,6 @@ TEST(AutoRec, RejectsBadOptions) {
   bad(R"({"hiden": [5]})", "hiden");
   EXPECT_NO_THROW(Recommender::configure(
       "autorec", Options::parse(R"({"hidden": [500, 250, 500], "tied_weights": true,
-          "pretrain": true, "denoising": 0.1, "patience": 3, "seed": 7})")));
+          "pretrain": true, "denoising": 0.1, "optimizer": "rprop", "patience": 3,
+          "seed": 7})")));
 }

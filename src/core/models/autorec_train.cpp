@@ -182,6 +182,9 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     }
   } else {
     Lbfgs<float> lbfgs(n_params);
+    lbfgs.set_runner([&pool](size_t ranges, const std::function<void(size_t)>& body) {
+      pool.run(ranges, [&body](size_t r, int) { body(r); });
+    });
     double sse = 0;
     auto objective = [&](const float* xp, float* g) {
       if (xp != x.data()) std::copy(xp, xp + n_params, x.begin());

@@ -14,14 +14,6 @@ using VecMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 template <typename T>
 using ConstVecMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 
-// Dot products accumulate in double: L-BFGS's two-loop recursion is sensitive to them.
-template <typename T>
-double dot(const AlignedVector<T>& a, const AlignedVector<T>& b) {
-  const auto n = static_cast<Eigen::Index>(a.size());
-  return ConstVecMap<T>(a.data(), n).template cast<double>().dot(
-      ConstVecMap<T>(b.data(), n).template cast<double>());
-}
-
 }  // namespace
 
 template <typename T>
@@ -79,55 +71,123 @@ Lbfgs<T>::Lbfgs(size_t n, int history)
     : n_(n), history_(static_cast<size_t>(std::max(1, history))), d_(n), x_new_(n), g_new_(n) {}
 
 template <typename T>
-int Lbfgs<T>::iterate(AlignedVector<T>& x, double& f, AlignedVector<T>& g, const Objective& objective,
-                      double first_step) {
-  const auto n = static_cast<Eigen::Index>(n_);
-  VecMap<T> d(d_.data(), n);
-  ConstVecMap<T> gv(g.data(), n);
-  // Two-loop recursion: d = -H g.
-  d = -gv;
+template <typename F>
+double Lbfgs<T>::sum_ranges(F&& f) {
+  const size_t ranges = (n_ + kRange - 1) / kRange;
+  partial_.assign(ranges, 0.0);
+  auto body = [&](size_t r) { partial_[r] = f(r * kRange, std::min(n_, (r + 1) * kRange)); };
+  if (runner_)
+    runner_(ranges, body);
+  else
+    for (size_t r = 0; r < ranges; ++r) body(r);
+  double total = 0;
+  for (double v : partial_) total += v;  // in range order: independent of the schedule
+  return total;
+}
+
+namespace {
+
+// a[b, e) . c[b, e): float products in blocks, blocks added in double.
+template <typename T>
+double dot_range(const T* a, const T* c, size_t b, size_t e) {
+  double s = 0;
+  for (size_t i = b; i < e; i += 1024) {
+    const auto m = static_cast<Eigen::Index>(std::min<size_t>(1024, e - i));
+    s += static_cast<double>(ConstVecMap<T>(a + i, m).dot(ConstVecMap<T>(c + i, m)));
+  }
+  return s;
+}
+
+}  // namespace
+
+template <typename T>
+int Lbfgs<T>::iterate(AlignedVector<T>& x, double& f, AlignedVector<T>& g,
+                      const Objective& objective, double first_step) {
+  T* d = d_.data();
+  const T* gp = g.data();
+  auto seg = [](const T* p, size_t b, size_t e) {
+    return ConstVecMap<T>(p + b, static_cast<Eigen::Index>(e - b));
+  };
+  auto mseg = [](T* p, size_t b, size_t e) {
+    return VecMap<T>(p + b, static_cast<Eigen::Index>(e - b));
+  };
+  // Two-loop recursion d = -H g, each update of d fused with the dot product the next step
+  // needs, so that every pass reads d once.
   const size_t k = s_.size();
   std::vector<double> alpha(k);
-  for (size_t j = k; j-- > 0;) {
-    alpha[j] = rho_[j] * dot(s_[j], d_);
-    d -= static_cast<T>(alpha[j]) * ConstVecMap<T>(y_[j].data(), n);
-  }
-  double step = 1.0;
-  if (k > 0) {
-    const double gamma = dot(s_[k - 1], y_[k - 1]) / dot(y_[k - 1], y_[k - 1]);
-    d *= static_cast<T>(gamma);
+  double step = 1.0, slope;
+  if (k == 0) {
+    const double gg = sum_ranges([&](size_t b, size_t e) {
+      mseg(d, b, e) = -seg(gp, b, e);
+      return dot_range(gp, gp, b, e);
+    });
+    if (!(gg > 0)) return 0;
+    slope = -gg;
+    step = first_step / std::sqrt(gg);
   } else {
-    const double gnorm = std::sqrt(dot(g, g));
-    if (!(gnorm > 0)) return 0;
-    step = first_step / gnorm;
-  }
-  for (size_t j = 0; j < k; ++j) {
-    const double beta = rho_[j] * dot(y_[j], d_);
-    d += static_cast<T>(alpha[j] - beta) * ConstVecMap<T>(s_[j].data(), n);
-  }
-  double slope = dot(g, d_);
-  if (!(slope < 0)) {
-    // Not a descent direction (numerical trouble): restart from steepest descent.
-    reset();
-    d = -gv;
-    slope = -dot(g, g);
-    if (!(slope < 0)) return 0;
-    step = first_step / std::sqrt(-slope);
+    const T* s_last = s_[k - 1].data();
+    double acc = sum_ranges([&](size_t b, size_t e) {
+      mseg(d, b, e) = -seg(gp, b, e);
+      return dot_range(s_last, d, b, e);
+    });
+    // H0 = gamma I with gamma = s'y / y'y of the newest pair.
+    const T gamma = static_cast<T>(1.0 / (rho_[k - 1] * yy_[k - 1]));
+    for (size_t j = k; j-- > 0;) {
+      alpha[j] = rho_[j] * acc;
+      const T a = static_cast<T>(alpha[j]);
+      const T* yj = y_[j].data();
+      if (j > 0) {
+        const T* s_next = s_[j - 1].data();
+        acc = sum_ranges([&](size_t b, size_t e) {
+          mseg(d, b, e) -= a * seg(yj, b, e);
+          return dot_range(s_next, d, b, e);
+        });
+      } else {
+        const T* y0 = y_[0].data();
+        acc = sum_ranges([&](size_t b, size_t e) {
+          mseg(d, b, e) = gamma * (seg(d, b, e) - a * seg(yj, b, e));
+          return dot_range(y0, d, b, e);
+        });
+      }
+    }
+    for (size_t j = 0; j < k; ++j) {
+      const T c = static_cast<T>(alpha[j] - rho_[j] * acc);
+      const T* sj = s_[j].data();
+      const T* next = j + 1 < k ? y_[j + 1].data() : gp;
+      acc = sum_ranges([&](size_t b, size_t e) {
+        mseg(d, b, e) += c * seg(sj, b, e);
+        return dot_range(next, d, b, e);
+      });
+    }
+    slope = acc;  // g'd
+    if (!(slope < 0)) {
+      // Not a descent direction (numerical trouble): restart from steepest descent.
+      reset();
+      return iterate(x, f, g, objective, first_step);
+    }
   }
   // Backtracking with a quadratic interpolation, Armijo constant 1e-4.
   int evaluations = 0;
   for (int tries = 0; tries < 30; ++tries) {
-    VecMap<T>(x_new_.data(), n) = ConstVecMap<T>(x.data(), n) + static_cast<T>(step) * d;
+    const T st = static_cast<T>(step);
+    sum_ranges([&](size_t b, size_t e) {
+      mseg(x_new_.data(), b, e) = seg(x.data(), b, e) + st * seg(d, b, e);
+      return 0.0;
+    });
     const double f_new = objective(x_new_.data(), g_new_.data());
     ++evaluations;
     if (std::isfinite(f_new) && f_new <= f + 1e-4 * step * slope) {
       // Curvature pair s = x_new - x, y = g_new - g, in buffers recycled from the oldest pair.
       ts_.resize(n_);
       ty_.resize(n_);
-      VecMap<T>(ts_.data(), n) = ConstVecMap<T>(x_new_.data(), n) - ConstVecMap<T>(x.data(), n);
-      VecMap<T>(ty_.data(), n) = ConstVecMap<T>(g_new_.data(), n) - gv;
-      const double sy = dot(ts_, ty_);
-      if (sy > 1e-10 * dot(ty_, ty_)) {
+      double yy = 0;
+      const double sy = sum_ranges([&](size_t b, size_t e) {
+        mseg(ts_.data(), b, e) = seg(x_new_.data(), b, e) - seg(x.data(), b, e);
+        mseg(ty_.data(), b, e) = seg(g_new_.data(), b, e) - seg(gp, b, e);
+        return dot_range(ts_.data(), ty_.data(), b, e);
+      });
+      yy = sum_ranges([&](size_t b, size_t e) { return dot_range(ty_.data(), ty_.data(), b, e); });
+      if (sy > 1e-10 * yy) {
         AlignedVector<T> old_s, old_y;
         if (s_.size() == history_) {
           old_s = std::move(s_.front());
@@ -135,10 +195,12 @@ int Lbfgs<T>::iterate(AlignedVector<T>& x, double& f, AlignedVector<T>& g, const
           s_.erase(s_.begin());
           y_.erase(y_.begin());
           rho_.erase(rho_.begin());
+          yy_.erase(yy_.begin());
         }
         s_.push_back(std::move(ts_));
         y_.push_back(std::move(ty_));
         rho_.push_back(1.0 / sy);
+        yy_.push_back(yy);
         ts_ = std::move(old_s);
         ty_ = std::move(old_y);
       }

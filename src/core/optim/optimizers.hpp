@@ -62,19 +62,29 @@ class Lbfgs {
   // Returns f(x) and writes the gradient into g.
   using Objective = std::function<double(const T* x, T* g)>;
   explicit Lbfgs(size_t n, int history = 5);
+  // Runs body(r) for r in [0, ranges), possibly concurrently: the vector operations are split
+  // into fixed ranges, so results do not depend on the schedule. Serial when not set.
+  using Runner = std::function<void(size_t ranges, const std::function<void(size_t)>& body)>;
+  void set_runner(Runner runner) { runner_ = std::move(runner); }
   // One iteration from (x, f, g), which must describe the current point, to a point with a
   // sufficient decrease (x, f, g updated). `first_step` scales the very first step (the
   // gradient is normalised to that length). Returns the number of objective evaluations, or 0
   // when no decrease could be found (converged or stalled: x, f, g are then unchanged).
   int iterate(AlignedVector<T>& x, double& f, AlignedVector<T>& g, const Objective& objective,
               double first_step = 1.0);
-  void reset() { s_.clear(), y_.clear(), rho_.clear(); }
+  void reset() { s_.clear(), y_.clear(), rho_.clear(), yy_.clear(); }
 
  private:
+  static constexpr size_t kRange = 1 << 14;
+  template <typename F>
+  double sum_ranges(F&& f);  // sum over ranges of f(begin, end), added in range order
+
   size_t n_;
+  Runner runner_;
+  std::vector<double> partial_;
   size_t history_;
   std::vector<AlignedVector<T>> s_, y_;
-  std::vector<double> rho_;
+  std::vector<double> rho_, yy_;
   AlignedVector<T> d_, x_new_, g_new_, ts_, ty_;
 };
 
