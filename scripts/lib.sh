@@ -10,7 +10,7 @@ log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the build, the tests and the benchmarks need; installed only when missing.
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libeigen3-dev libgtest-dev
-          cmake g++ make gnuplot-nox"
+          cmake g++ make gnuplot-nox clang libclang-rt-14-dev"
 
 ensure_packages() {
   local missing=()

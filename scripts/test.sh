@@ -22,6 +22,15 @@ unit_tests() {
 }
 suite "unit tests (src/core)" unit_tests
 
+sanitized_unit_tests() {  # the same tests with AddressSanitizer and UndefinedBehaviorSanitizer
+  cmake -S "$ROOT" -B "$ROOT/build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOREC_SANITIZE=ON >/dev/null &&
+    cmake --build "$ROOT/build/asan" -j"$(nproc)" --target unit_tests >/dev/null &&
+    (cd "$ROOT/build/asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       ctest --output-on-failure -j"$(nproc)")
+}
+suite "unit tests under ASan + UBSan" sanitized_unit_tests
+suite "fuzzing (libFuzzer, ${AUTOREC_FUZZ_SECONDS:-60} s per harness)" bash "$ROOT/test/fuzz/run.sh"
+
 build_install
 PGDIR=$(mktemp -d /tmp/autorec-test.XXXXXX)
 PORT=${AUTOREC_TEST_PORT:-5498}

@@ -214,6 +214,17 @@ void dump_value(const JsonValue& v, std::ostringstream& os) {
   }
 }
 
+// Whether an integral double converts to an int64_t within [lo, hi]. (double)INT64_MAX rounds
+// up to 2^63, which does not convert (undefined behaviour), so the bounds are checked on the
+// converted value.
+bool integer_in_range(double d, int64_t lo, int64_t hi, int64_t* out) {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+  int64_t v = static_cast<int64_t>(d);
+  if (v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
 std::string describe_range(double lo, double hi) {
   std::ostringstream os;
   os << "between " << lo << " and " << hi;
@@ -265,12 +276,13 @@ int64_t Options::integer(const std::string& name, int64_t def, int64_t lo, int64
   if (!v) return def;
   if (v->type != JsonValue::Type::Number || v->number != std::floor(v->number))
     throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be an integer");
-  if (!(v->number >= static_cast<double>(lo) && v->number <= static_cast<double>(hi)))
+  int64_t result;
+  if (!integer_in_range(v->number, lo, hi, &result))
     throw Error(ErrorKind::InvalidParameter,
                 "option \"" + name + "\" must be " +
                     describe_range(static_cast<double>(lo), static_cast<double>(hi)) + ", got " +
                     v->dump());
-  return static_cast<int64_t>(v->number);
+  return result;
 }
 
 bool Options::boolean(const std::string& name, bool def) {
@@ -319,13 +331,14 @@ std::vector<int64_t> Options::integer_list_from(const std::string& name, const J
                 "option \"" + name + "\" must be a non-empty array of integers");
   std::vector<int64_t> out;
   for (const JsonValue& e : v.array) {
+    int64_t value;
     if (e.type != JsonValue::Type::Number || e.number != std::floor(e.number) ||
-        !(e.number >= static_cast<double>(lo) && e.number <= static_cast<double>(hi)))
+        !integer_in_range(e.number, lo, hi, &value))
       throw Error(ErrorKind::InvalidParameter,
                   "option \"" + name + "\" must hold integers " +
                       describe_range(static_cast<double>(lo), static_cast<double>(hi)) +
                       ", got " + e.dump());
-    out.push_back(static_cast<int64_t>(e.number));
+    out.push_back(value);
   }
   return out;
 }

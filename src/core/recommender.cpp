@@ -123,7 +123,8 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
   std::vector<Triple> triples;
   triples.reserve(h.n_ratings);
   for (int32_t u = 0; u < h.n_users; ++u) {
-    if (ptr[u] > ptr[u + 1]) Reader::corrupt("rating matrix offsets");
+    if (ptr[u] > ptr[u + 1] || static_cast<uint64_t>(ptr[u + 1]) > h.n_ratings)
+      Reader::corrupt("rating matrix offsets");
     for (int64_t k = ptr[u]; k < ptr[u + 1]; ++k) {
       if (idx[k] < 0 || idx[k] >= h.n_items || !std::isfinite(val[k]))
         Reader::corrupt("rating matrix entry");
