@@ -537,4 +537,11 @@ TEST(Svd, PerTermOptionsOverrideGroups) {
   EXPECT_FLOAT_EQ(s.hyper.reg_bu, 0.1f);
   EXPECT_FLOAT_EQ(s.hyper.reg_pu, 0.2f);
   EXPECT_FLOAT_EQ(s.hyper.reg_yj, 0.3f);
+  // The implicit factors have their own default penalty unless the factors' one is set.
+  Options none = Options::parse(R"({"method": "svdpp"})");
+  SvdOptions d = SvdOptions::read(none);
+  EXPECT_NE(d.hyper.reg_yj, d.hyper.reg_qi);
+  Options f = Options::parse(R"({"method": "svdpp", "reg_factors": 0.3})");
+  EXPECT_FLOAT_EQ(SvdOptions::read(f).hyper.reg_yj, 0.3f);
+  EXPECT_EQ(SvdOptions::read(f).hyper.lr_yj, d.hyper.lr_qi);
 }

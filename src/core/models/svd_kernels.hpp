@@ -214,9 +214,26 @@ inline bool cholesky_solve(float* a, int d, int ld, float* b) {
     float* ri = a + static_cast<size_t>(i) * ld;
     for (int c0 = i & ~31; c0 < ld; c0 += 32) {
 #ifdef AUTOREC_SVD_AVX2
+      // Two sets of accumulators (even and odd p) halve the dependency chains.
       __m256 r0 = _mm256_loadu_ps(ri + c0), r1 = _mm256_loadu_ps(ri + c0 + 8),
              r2 = _mm256_loadu_ps(ri + c0 + 16), r3 = _mm256_loadu_ps(ri + c0 + 24);
-      for (int p = 0; p < i; ++p) {
+      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(),
+             s3 = _mm256_setzero_ps();
+      int p = 0;
+      for (; p + 2 <= i; p += 2) {
+        const float* rp = a + static_cast<size_t>(p) * ld + c0;
+        const float* rq = rp + ld;
+        const __m256 c = _mm256_set1_ps(-rp[i - c0]), e = _mm256_set1_ps(-rq[i - c0]);
+        r0 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp), r0);
+        r1 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 8), r1);
+        r2 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 16), r2);
+        r3 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 24), r3);
+        s0 = _mm256_fmadd_ps(e, _mm256_loadu_ps(rq), s0);
+        s1 = _mm256_fmadd_ps(e, _mm256_loadu_ps(rq + 8), s1);
+        s2 = _mm256_fmadd_ps(e, _mm256_loadu_ps(rq + 16), s2);
+        s3 = _mm256_fmadd_ps(e, _mm256_loadu_ps(rq + 24), s3);
+      }
+      if (p < i) {
         const float* rp = a + static_cast<size_t>(p) * ld + c0;
         const __m256 c = _mm256_set1_ps(-rp[i - c0]);
         r0 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp), r0);
@@ -224,10 +241,10 @@ inline bool cholesky_solve(float* a, int d, int ld, float* b) {
         r2 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 16), r2);
         r3 = _mm256_fmadd_ps(c, _mm256_loadu_ps(rp + 24), r3);
       }
-      _mm256_storeu_ps(ri + c0, r0);
-      _mm256_storeu_ps(ri + c0 + 8, r1);
-      _mm256_storeu_ps(ri + c0 + 16, r2);
-      _mm256_storeu_ps(ri + c0 + 24, r3);
+      _mm256_storeu_ps(ri + c0, _mm256_add_ps(r0, s0));
+      _mm256_storeu_ps(ri + c0 + 8, _mm256_add_ps(r1, s1));
+      _mm256_storeu_ps(ri + c0 + 16, _mm256_add_ps(r2, s2));
+      _mm256_storeu_ps(ri + c0 + 24, _mm256_add_ps(r3, s3));
 #else
       for (int p = 0; p < i; ++p) {
         const float* rp = a + static_cast<size_t>(p) * ld;
@@ -239,7 +256,12 @@ inline bool cholesky_solve(float* a, int d, int ld, float* b) {
     const float piv = ri[i];
     if (!(piv > 0.0f) || !std::isfinite(piv)) return false;
     const float inv = 1.0f / std::sqrt(piv);
-    for (int m = i; m < d; ++m) ri[m] *= inv;
+    int m = i & ~7;  // from the 8-float boundary: the few entries left of i are never read
+#ifdef AUTOREC_SVD_AVX2
+    const __m256 vinv = _mm256_set1_ps(inv);
+    for (; m + 8 <= ld; m += 8) _mm256_storeu_ps(ri + m, _mm256_mul_ps(vinv, _mm256_loadu_ps(ri + m)));
+#endif
+    for (; m < ld; ++m) ri[m] *= inv;
   }
   for (int i = 0; i < d; ++i) {  // U^T y = b
     const float* ri = a + static_cast<size_t>(i) * ld;
