@@ -109,8 +109,8 @@ void ml100k(const std::string& dir, const std::vector<std::string>& configs, boo
   std::printf("\nML-100K, folds u1..u%d%s\n", folds,
               validate ? " (validation mode: 10% of each training fold held out)" : "");
   if (!validate)
-    std::printf("%-36s %7s %7s %7s %7s %7s %6s %6s\n", "config", "RMSE", "MAE", "fit s",
-                "cpu s", "eval s", "MB", "epochs");
+    std::printf("%-36s %7s %7s %7s %7s %7s %6s %6s\n", "config", "RMSE", "MAE", "fit s", "cpu s",
+                "eval s", "MB", "epochs");
   for (const std::string& c : configs) {
     if (validate) {
       std::printf("%s\n", c.c_str());
@@ -142,9 +142,10 @@ void ml100k(const std::string& dir, const std::vector<std::string>& configs, boo
     std::fflush(stdout);
   }
   if (!validate)
-    std::printf("(per fold: fit s = wall time of the whole Recommender::fit incl. id mapping and"
-                " baseline, cpu s = its CPU time over all threads; eval s = RMSE/MAE plus top-10 for"
-                " every test user)\n");
+    std::printf(
+        "(per fold: fit s = wall time of the whole Recommender::fit incl. id mapping and"
+        " baseline, cpu s = its CPU time over all threads; eval s = RMSE/MAE plus top-10 for"
+        " every test user)\n");
 }
 
 void ml1m(const std::string& dir, const std::vector<std::string>& configs, bool validate) {
@@ -161,8 +162,9 @@ void ml1m(const std::string& dir, const std::vector<std::string>& configs, bool 
       std::printf("  fit s %.2f\n", r.fit_s);
     } else {
       Run r = run_one(c, train, &test);
-      std::printf("%-36s RMSE %.4f  MAE %.4f  fit %.2f s (cpu %.2f s)  eval %.2f s  %.1f MB  %d epochs\n",
-                  c.c_str(), r.rmse, r.mae, r.fit_s, r.fit_cpu, r.eval_s, r.bytes / 1e6, r.epochs);
+      std::printf(
+          "%-36s RMSE %.4f  MAE %.4f  fit %.2f s (cpu %.2f s)  eval %.2f s  %.1f MB  %d epochs\n",
+          c.c_str(), r.rmse, r.mae, r.fit_s, r.fit_cpu, r.eval_s, r.bytes / 1e6, r.epochs);
     }
     std::fflush(stdout);
   }
@@ -184,7 +186,8 @@ RawRatings synthetic_10m(uint64_t seed) {
   double acc = 0;
   for (int i = 0; i < n_items; ++i) cum[i] = (acc += item_w[i]);
   std::normal_distribution<float> nd(0, 1);
-  std::vector<float> uf(static_cast<size_t>(n_users) * rank), vf(static_cast<size_t>(n_items) * rank);
+  std::vector<float> uf(static_cast<size_t>(n_users) * rank),
+      vf(static_cast<size_t>(n_items) * rank);
   for (float& x : uf) x = nd(rng) * 0.4f;
   for (float& x : vf) x = nd(rng) * 0.4f;
   std::vector<float> ib(n_items);
@@ -210,7 +213,8 @@ RawRatings synthetic_10m(uint64_t seed) {
     for (int i : mine) {
       seen[i] = 0;
       float d = 3.6f + ib[i];
-      for (int f = 0; f < rank; ++f) d += uf[static_cast<size_t>(u) * rank + f] * vf[static_cast<size_t>(i) * rank + f];
+      for (int f = 0; f < rank; ++f)
+        d += uf[static_cast<size_t>(u) * rank + f] * vf[static_cast<size_t>(i) * rank + f];
       d += nd(rng) * 0.8f;
       r.add(u, i, std::min(5.0f, std::max(1.0f, std::round(d))));
     }
@@ -221,8 +225,10 @@ RawRatings synthetic_10m(uint64_t seed) {
 void scale_test() {
   double t0 = now();
   RawRatings r = synthetic_10m(7);
-  std::printf("\nSynthetic ML-10M shape: %zu ratings, 70,000 users, 10,000 items (generated in "
-              "%.1f s)\n", r.size(), now() - t0);
+  std::printf(
+      "\nSynthetic ML-10M shape: %zu ratings, 70,000 users, 10,000 items (generated in "
+      "%.1f s)\n",
+      r.size(), now() - t0);
   for (const char* m : {"sgd", "als"}) {
     std::string c = std::string("{\"method\": \"") + m + "\", \"factors\": 50, \"epochs\": 15}";
     auto rec = Recommender::configure("svd", Options::parse(c));
@@ -232,8 +238,10 @@ void scale_test() {
     rec->fit(r, ctx);
     double total = now() - t0, total_cpu = cpu() - c0, model = 0;
     for (const EpochStats& e : rec->history()) model += e.seconds;
-    std::printf("%-48s fit %.2f s wall, %.2f s cpu; epochs alone %.2f s wall; final train RMSE "
-                "%.4f\n", c.c_str(), total, total_cpu, model, rec->history().back().train_rmse);
+    std::printf(
+        "%-48s fit %.2f s wall, %.2f s cpu; epochs alone %.2f s wall; final train RMSE "
+        "%.4f\n",
+        c.c_str(), total, total_cpu, model, rec->history().back().train_rmse);
     std::fflush(stdout);
   }
 }
@@ -247,14 +255,22 @@ int main(int argc, char** argv) {
   int folds = 5;
   for (int a = 1; a < argc; ++a) {
     std::string s = argv[a];
-    if (s == "--config" && a + 1 < argc) configs.push_back(argv[++a]);
-    else if (s == "--validate") validate = true;
-    else if (s == "--scale") scale = true;
-    else if (s == "--curves") g_curves = true;
-    else if (s == "--no100k") skip100k = true;
-    else if (s == "--folds" && a + 1 < argc) folds = std::max(1, std::min(5, std::atoi(argv[++a])));
-    else if (s == "--ml1m" && a + 1 < argc) ml1m_dir = argv[++a];
-    else if (s.rfind("--", 0) != 0) dir = s;
+    if (s == "--config" && a + 1 < argc)
+      configs.push_back(argv[++a]);
+    else if (s == "--validate")
+      validate = true;
+    else if (s == "--scale")
+      scale = true;
+    else if (s == "--curves")
+      g_curves = true;
+    else if (s == "--no100k")
+      skip100k = true;
+    else if (s == "--folds" && a + 1 < argc)
+      folds = std::max(1, std::min(5, std::atoi(argv[++a])));
+    else if (s == "--ml1m" && a + 1 < argc)
+      ml1m_dir = argv[++a];
+    else if (s.rfind("--", 0) != 0)
+      dir = s;
     else {
       std::fprintf(stderr, "unknown argument %s\n", s.c_str());
       return 2;
@@ -271,7 +287,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!skip100k && !validate)
-    std::printf("\nSurprise 1.1.4 on the same folds: SVD 0.9380 / 0.7390 (0.61 s fit), SVD++ "
-                "0.9218 / 0.7238 (16 s fit)\n");
+    std::printf(
+        "\nSurprise 1.1.4 on the same folds: SVD 0.9380 / 0.7390 (0.61 s fit), SVD++ "
+        "0.9218 / 0.7238 (16 s fit)\n");
   return 0;
 }

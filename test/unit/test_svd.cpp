@@ -212,8 +212,8 @@ TEST(Svd, SvdppUserStepIsTheSumOfPerRatingGradients) {
     std::vector<double> qd(Q.begin() + i * k, Q.begin() + (i + 1) * k);
     double gbu, gbi;
     std::vector<double> gp(k), gq(k), gy(n * k);
-    svd::svdpp_rating_gradient<double>(values[t], mu, bu, bi[i], pd.data(), qd.data(), yd.data(),
-                                       n, k, h, &gbu, &gbi, gp.data(), gq.data(), gy.data());
+    svd::svdpp_rating_gradient<double>(values[t], mu, bu, bi[i], pd.data(), qd.data(), yd.data(), n,
+                                       k, h, &gbu, &gbi, gp.data(), gq.data(), gy.data());
     sum_gbu += gbu;
     sum_gbi[i] += gbi;
     for (int f = 0; f < k; ++f) {
@@ -405,8 +405,8 @@ TEST(Svd, EarlyStoppingKeepsTheBestEpoch) {
   EXPECT_EQ(h.size(), best + 1 + 4);  // stopped after `patience` epochs without improvement
   // The kept parameters are the best epoch's: retraining for exactly best + 1 epochs with the
   // same held-out split gives the same model.
-  auto again = fit(d.train,
-                   R"({"method": "sgd", "factors": 40, "epochs": )" + std::to_string(best + 1) +
+  auto again =
+      fit(d.train, R"({"method": "sgd", "factors": 40, "epochs": )" + std::to_string(best + 1) +
                        R"(, "learning_rate": 0.03, "regularization": 0, "lr_decay": 1,
                        "validation_fraction": 0.2, "patience": 4, "threads": 1})");
   EXPECT_TRUE(svd_of(*again).params().Q == svd_of(*rec).params().Q);

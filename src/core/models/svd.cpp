@@ -105,8 +105,8 @@ SvdOptions SvdOptions::read(Options& o) {
   for (const char* name : {"lr_yj", "reg_yj"})
     if (!implicit) not_for(name, "Only method 'svdpp' has implicit factors y_j.");
   if (!sgd_like)
-    for (const char* name : {"learning_rate", "lr_bias", "lr_factors", "lr_bu", "lr_bi", "lr_pu",
-                             "lr_qi", "lr_decay"})
+    for (const char* name :
+         {"learning_rate", "lr_bias", "lr_factors", "lr_bu", "lr_bi", "lr_pu", "lr_qi", "lr_decay"})
       not_for(name, "ALS solves each least-squares problem exactly and has no learning rate.");
 
   s.factors = static_cast<int>(o.integer("factors", d.factors, 1, kMaxFactors));
@@ -156,6 +156,18 @@ SvdOptions SvdOptions::read(Options& o) {
 void SvdModel::fit(const TrainingData& data, FitContext& ctx) {
   const RatingMatrix& full = *data.ratings;
   const int k = opt_.factors;
+  // The factors are saved in one bytea, which PostgreSQL caps at 1 GB.
+  const double bytes = 4.0 * k *
+                       (static_cast<double>(full.n_users()) +
+                        full.n_items() * (opt_.method == SvdOptions::Method::Svdpp ? 2.0 : 1.0));
+  if (bytes > 1e9)
+    throw Error(ErrorKind::ResourceLimit,
+                "an svd model with " + std::to_string(k) + " factors for " +
+                    std::to_string(full.n_users()) + " users and " +
+                    std::to_string(full.n_items()) + " items would take " +
+                    std::to_string(static_cast<long long>(bytes / 1e6)) +
+                    " MB, more than a model can hold (1 GB)",
+                "Use fewer factors.");
   ValidationSplit split;
   const RatingMatrix* train = &full;
   if (opt_.validation_fraction > 0) {
@@ -300,8 +312,9 @@ std::vector<ScoredIndex> SvdModel::similar_items(int32_t item, size_t n) const {
   all.reserve(static_cast<size_t>(p.Q.rows()));
   for (Eigen::Index j = 0; j < p.Q.rows(); ++j) {
     if (j == item || item_norm_[j] <= 0) continue;
-    all.push_back({static_cast<int32_t>(j),
-                   static_cast<double>(dots[j]) / (static_cast<double>(item_norm_[item]) * item_norm_[j])});
+    all.push_back(
+        {static_cast<int32_t>(j),
+         static_cast<double>(dots[j]) / (static_cast<double>(item_norm_[item]) * item_norm_[j])});
   }
   n = std::min(n, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
@@ -320,8 +333,8 @@ void put_matrix(Writer& w, const RowMatrixF& m) {
 
 template <typename M>
 void get_matrix(Reader& r, M& m, Eigen::Index rows, Eigen::Index cols) {
-  std::vector<float> v = r.get_vector_exact<float>(static_cast<uint64_t>(rows) *
-                                                   static_cast<uint64_t>(cols));
+  std::vector<float> v =
+      r.get_vector_exact<float>(static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols));
   for (float x : v)
     if (!std::isfinite(x)) Reader::corrupt("non-finite svd parameter");
   m.resize(rows, cols);

@@ -9,8 +9,8 @@
 #include <immintrin.h>
 #define AUTOREC_SVD_AVX2 1
 #endif
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -38,8 +38,8 @@ struct Hyper {
 // respect to b_u, b_i, p_u and q_i (g_p, g_q have k entries). Used by the tests as the
 // reference the SGD step must follow.
 template <typename T>
-T mf_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, int k, const Hyper& h,
-                     T* g_bu, T* g_bi, T* g_p, T* g_q) {
+T mf_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, int k, const Hyper& h, T* g_bu,
+                     T* g_bi, T* g_p, T* g_q) {
   ConstVecMap<T> pv(p, k), qv(q, k);
   const T err = r - (mu + bu + bi + pv.dot(qv));
   *g_bu = -err + T(h.reg_bu) * bu;
@@ -47,8 +47,8 @@ T mf_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, int k, const
   VecMap<T>(g_p, k) = -err * qv + T(h.reg_pu) * pv;
   VecMap<T>(g_q, k) = -err * pv + T(h.reg_qi) * qv;
   return T(0.5) * err * err +
-         T(0.5) * (T(h.reg_bu) * bu * bu + T(h.reg_bi) * bi * bi +
-                   T(h.reg_pu) * pv.squaredNorm() + T(h.reg_qi) * qv.squaredNorm());
+         T(0.5) * (T(h.reg_bu) * bu * bu + T(h.reg_bi) * bi * bi + T(h.reg_pu) * pv.squaredNorm() +
+                   T(h.reg_qi) * qv.squaredNorm());
 }
 
 // The two hot loops of SGD, written out for AVX2 + FMA where the compiler may use it (a
@@ -107,16 +107,17 @@ inline float mf_sgd_step(float r, float mu, float& bu, float& bi, float* p, floa
   const float err = r - (mu + bu + bi + dot(p, q, k));
   bu += h.lr_bu * (err - h.reg_bu * bu);
   bi += h.lr_bi * (err - h.reg_bi * bi);
-  pair_update(p, q, nullptr, k, 1.0f - h.lr_pu * h.reg_pu, h.lr_pu * err,
-              1.0f - h.lr_qi * h.reg_qi, h.lr_qi * err);
+  pair_update(p, q, nullptr, k, 1.0f - h.lr_pu * h.reg_pu, h.lr_pu * err, 1.0f - h.lr_qi * h.reg_qi,
+              h.lr_qi * err);
   return err;
 }
 
 // Loss of one rating under SVD++ (pred = mu + b_u + b_i + q_i . (p_u + |N|^-1/2 sum_j y_j))
 // and its gradient; y holds the |N| implicit vectors row by row (|N| x k), g_y likewise.
 template <typename T>
-T svdpp_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, const T* y, size_t n_implicit,
-                        int k, const Hyper& h, T* g_bu, T* g_bi, T* g_p, T* g_q, T* g_y) {
+T svdpp_rating_gradient(T r, T mu, T bu, T bi, const T* p, const T* q, const T* y,
+                        size_t n_implicit, int k, const Hyper& h, T* g_bu, T* g_bi, T* g_p, T* g_q,
+                        T* g_y) {
   using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
   ConstVecMap<T> pv(p, k), qv(q, k);
   const T norm = n_implicit ? T(1) / std::sqrt(T(n_implicit)) : T(0);
@@ -150,9 +151,9 @@ struct SvdppScratch {
 // biased MF with z = p_u + s in place of p_u, and the y_j gradients, identical for every j in
 // N(u) but for the penalty, are summed over the user's ratings and applied once at the end:
 // to first order in the learning rate, the sum of the per-rating steps (taken at the user's
-// starting y), at O(|N| k) per user instead of Surprise's O(|R(u)| |N| k). N(u) is the user's rated items. `order`
-// (n entries, a permutation of [0, n)) is the order in which the ratings are visited.
-// Returns the sum of squared errors before each step.
+// starting y), at O(|N| k) per user instead of Surprise's O(|R(u)| |N| k). N(u) is the user's rated
+// items. `order` (n entries, a permutation of [0, n)) is the order in which the ratings are
+// visited. Returns the sum of squared errors before each step.
 inline double svdpp_user_step(const int32_t* items, const float* values, size_t n,
                               const uint32_t* order, float mu, float& bu, float* bi, float* p,
                               float* Q, float* Y, int k, const Hyper& h, SvdppScratch& w) {
@@ -259,7 +260,8 @@ inline bool cholesky_solve(float* a, int d, int ld, float* b) {
     int m = i & ~7;  // from the 8-float boundary: the few entries left of i are never read
 #ifdef AUTOREC_SVD_AVX2
     const __m256 vinv = _mm256_set1_ps(inv);
-    for (; m + 8 <= ld; m += 8) _mm256_storeu_ps(ri + m, _mm256_mul_ps(vinv, _mm256_loadu_ps(ri + m)));
+    for (; m + 8 <= ld; m += 8)
+      _mm256_storeu_ps(ri + m, _mm256_mul_ps(vinv, _mm256_loadu_ps(ri + m)));
 #endif
     for (; m < ld; ++m) ri[m] *= inv;
   }
@@ -275,51 +277,82 @@ inline bool cholesky_solve(float* a, int d, int ld, float* b) {
   return true;
 }
 
+#ifdef AUTOREC_SVD_AVX2
+// Rows r..r+3, columns c..c+15 of the Gram matrix below, over rows [t0, t1) of X: eight
+// accumulators, written out so that they stay in registers.
+inline void gram_tile16(const float* X, size_t t0, size_t t1, int r, int c, int ld, float* A) {
+  float* a0 = A + static_cast<size_t>(r) * ld + c;
+  float* a1 = a0 + ld;
+  float* a2 = a1 + ld;
+  float* a3 = a2 + ld;
+  __m256 s00 = _mm256_loadu_ps(a0), s01 = _mm256_loadu_ps(a0 + 8);
+  __m256 s10 = _mm256_loadu_ps(a1), s11 = _mm256_loadu_ps(a1 + 8);
+  __m256 s20 = _mm256_loadu_ps(a2), s21 = _mm256_loadu_ps(a2 + 8);
+  __m256 s30 = _mm256_loadu_ps(a3), s31 = _mm256_loadu_ps(a3 + 8);
+  for (size_t t = t0; t < t1; ++t) {
+    const float* x = X + t * static_cast<size_t>(ld);
+    const __m256 v0 = _mm256_loadu_ps(x + c), v1 = _mm256_loadu_ps(x + c + 8);
+    __m256 b = _mm256_broadcast_ss(x + r);
+    s00 = _mm256_fmadd_ps(b, v0, s00);
+    s01 = _mm256_fmadd_ps(b, v1, s01);
+    b = _mm256_broadcast_ss(x + r + 1);
+    s10 = _mm256_fmadd_ps(b, v0, s10);
+    s11 = _mm256_fmadd_ps(b, v1, s11);
+    b = _mm256_broadcast_ss(x + r + 2);
+    s20 = _mm256_fmadd_ps(b, v0, s20);
+    s21 = _mm256_fmadd_ps(b, v1, s21);
+    b = _mm256_broadcast_ss(x + r + 3);
+    s30 = _mm256_fmadd_ps(b, v0, s30);
+    s31 = _mm256_fmadd_ps(b, v1, s31);
+  }
+  _mm256_storeu_ps(a0, s00);
+  _mm256_storeu_ps(a0 + 8, s01);
+  _mm256_storeu_ps(a1, s10);
+  _mm256_storeu_ps(a1 + 8, s11);
+  _mm256_storeu_ps(a2, s20);
+  _mm256_storeu_ps(a2 + 8, s21);
+  _mm256_storeu_ps(a3, s30);
+  _mm256_storeu_ps(a3 + 8, s31);
+}
+
+// The same for columns c..c+7 (the right edge).
+inline void gram_tile8(const float* X, size_t t0, size_t t1, int r, int c, int ld, float* A) {
+  float* a0 = A + static_cast<size_t>(r) * ld + c;
+  float* a1 = a0 + ld;
+  float* a2 = a1 + ld;
+  float* a3 = a2 + ld;
+  __m256 s0 = _mm256_loadu_ps(a0), s1 = _mm256_loadu_ps(a1), s2 = _mm256_loadu_ps(a2),
+         s3 = _mm256_loadu_ps(a3);
+  for (size_t t = t0; t < t1; ++t) {
+    const float* x = X + t * static_cast<size_t>(ld);
+    const __m256 v = _mm256_loadu_ps(x + c);
+    s0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r), v, s0);
+    s1 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r + 1), v, s1);
+    s2 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r + 2), v, s2);
+    s3 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r + 3), v, s3);
+  }
+  _mm256_storeu_ps(a0, s0);
+  _mm256_storeu_ps(a1, s1);
+  _mm256_storeu_ps(a2, s2);
+  _mm256_storeu_ps(a3, s3);
+}
+#endif
+
 // A (upper triangle, row-major, rows of ld floats) += sum_t x_t x_t^T over the n rows of X
 // (row-major, ld floats per row, zero beyond d). With AVX2 + FMA, tiles of 4 rows x 16
 // columns of A stay in registers while a cache-sized chunk of rows streams past: about twice
-// the throughput of a library rank update at d ~ 50, where its packing dominates. Tiles that
-// cross the diagonal also fill a few entries below it, which nobody reads.
+// the throughput of a library rank update at d ~ 50, where its packing dominates. Tiles start
+// at the 8-column boundary left of the diagonal and end at the one right of d; the few entries
+// they fill below the diagonal are never read.
 inline void gram_upper(const float* X, size_t n, int d, int ld, float* A) {
 #ifdef AUTOREC_SVD_AVX2
-  const int rows = (d + 3) & ~3;
+  const int rows = (d + 3) & ~3, end = (d + 7) & ~7;
   for (size_t t0 = 0; t0 < n; t0 += 256) {
     const size_t t1 = std::min(n, t0 + 256);
     for (int r = 0; r < rows; r += 4) {
-      for (int c = r & ~15; c < d; c += 16) {
-        float* a0 = A + static_cast<size_t>(r) * ld + c;
-        float* a1 = a0 + ld;
-        float* a2 = a1 + ld;
-        float* a3 = a2 + ld;
-        __m256 s00 = _mm256_loadu_ps(a0), s01 = _mm256_loadu_ps(a0 + 8);
-        __m256 s10 = _mm256_loadu_ps(a1), s11 = _mm256_loadu_ps(a1 + 8);
-        __m256 s20 = _mm256_loadu_ps(a2), s21 = _mm256_loadu_ps(a2 + 8);
-        __m256 s30 = _mm256_loadu_ps(a3), s31 = _mm256_loadu_ps(a3 + 8);
-        for (size_t t = t0; t < t1; ++t) {
-          const float* x = X + t * static_cast<size_t>(ld);
-          const __m256 v0 = _mm256_loadu_ps(x + c), v1 = _mm256_loadu_ps(x + c + 8);
-          __m256 b = _mm256_broadcast_ss(x + r);
-          s00 = _mm256_fmadd_ps(b, v0, s00);
-          s01 = _mm256_fmadd_ps(b, v1, s01);
-          b = _mm256_broadcast_ss(x + r + 1);
-          s10 = _mm256_fmadd_ps(b, v0, s10);
-          s11 = _mm256_fmadd_ps(b, v1, s11);
-          b = _mm256_broadcast_ss(x + r + 2);
-          s20 = _mm256_fmadd_ps(b, v0, s20);
-          s21 = _mm256_fmadd_ps(b, v1, s21);
-          b = _mm256_broadcast_ss(x + r + 3);
-          s30 = _mm256_fmadd_ps(b, v0, s30);
-          s31 = _mm256_fmadd_ps(b, v1, s31);
-        }
-        _mm256_storeu_ps(a0, s00);
-        _mm256_storeu_ps(a0 + 8, s01);
-        _mm256_storeu_ps(a1, s10);
-        _mm256_storeu_ps(a1 + 8, s11);
-        _mm256_storeu_ps(a2, s20);
-        _mm256_storeu_ps(a2 + 8, s21);
-        _mm256_storeu_ps(a3, s30);
-        _mm256_storeu_ps(a3 + 8, s31);
-      }
+      int c = r & ~7;
+      for (; c + 16 <= end; c += 16) gram_tile16(X, t0, t1, r, c, ld, A);
+      if (c < end) gram_tile8(X, t0, t1, r, c, ld, A);
     }
   }
 #else
@@ -398,7 +431,8 @@ class LeastSquares {
     gram_upper(x_.data(), n_, d_, ld_, a_.data());
     for (size_t t = 0; t < n_; ++t) axpy(b_.data(), x_.data() + t * ld_, y_[t], d_);
     const double n = static_cast<double>(n_);
-    for (int j = 0; j < d_; ++j) a_[static_cast<size_t>(j) * ld_ + j] += static_cast<float>(n * reg[j]);
+    for (int j = 0; j < d_; ++j)
+      a_[static_cast<size_t>(j) * ld_ + j] += static_cast<float>(n * reg[j]);
   }
 
   int d_, ld_;

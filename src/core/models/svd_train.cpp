@@ -41,7 +41,9 @@ size_t task_count(size_t n) { return std::min<size_t>(n, 256); }
 class EpochRunner {
  public:
   virtual ~EpochRunner() = default;
-  // One pass over the training ratings; returns the train RMSE that pass measured.
+  // One pass over the training ratings; returns the train RMSE that pass measured. For SGD
+  // and SVD++ that is the RMSE of the errors met during the pass, each before its step (free,
+  // and a little above the end-of-epoch value); for ALS the exact RMSE after the epoch.
   virtual double run(int epoch, const Hyper& h) = 0;
 };
 
@@ -54,7 +56,12 @@ class SgdRunner : public EpochRunner {
  public:
   SgdRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx,
             uint64_t seed)
-      : p_(p), pool_(pool), ctx_(ctx), seed_(seed), g_(sgd_grid_size(m, static_cast<int>(p.P.cols()))), nnz_(m.nnz()) {
+      : p_(p),
+        pool_(pool),
+        ctx_(ctx),
+        seed_(seed),
+        g_(sgd_grid_size(m, static_cast<int>(p.P.cols()))),
+        nnz_(m.nnz()) {
     const size_t g = static_cast<size_t>(g_);
     std::mt19937_64 rng(seed);
     auto assign = [&](int32_t n) {
@@ -160,7 +167,8 @@ class SvdppRunner : public EpochRunner {
     const int32_t n_users = m_.n_users();
     std::vector<int32_t> users(static_cast<size_t>(n_users));
     std::iota(users.begin(), users.end(), 0);
-    const uint64_t epoch_seed = splitmix64(seed_ + 0x7F4A7C15ull * static_cast<uint64_t>(epoch + 1));
+    const uint64_t epoch_seed =
+        splitmix64(seed_ + 0x7F4A7C15ull * static_cast<uint64_t>(epoch + 1));
     std::mt19937_64 rng(epoch_seed);
     std::shuffle(users.begin(), users.end(), rng);
     const size_t tasks = task_count(users.size());
@@ -178,7 +186,8 @@ class SvdppRunner : public EpochRunner {
             SparseRow r = m_.user(u);
             order.resize(r.n);
             std::iota(order.begin(), order.end(), 0u);
-            std::mt19937 urng(static_cast<uint32_t>(splitmix64(epoch_seed ^ static_cast<uint64_t>(u))));
+            std::mt19937 urng(
+                static_cast<uint32_t>(splitmix64(epoch_seed ^ static_cast<uint64_t>(u))));
             std::shuffle(order.begin(), order.end(), urng);
             sse += svd::svdpp_user_step(r.index, r.value, r.n, order.data(), mu, p_.bu[u],
                                         p_.bi.data(), p_.P.data() + static_cast<size_t>(u) * k,
@@ -300,7 +309,8 @@ double validation_rmse(const SvdOptions& opt, const RatingMatrix& train,
             if (r.n == 0) continue;
             Eigen::VectorXf s = Eigen::VectorXf::Zero(k);
             for (size_t j = 0; j < r.n; ++j) s += p.Y.row(r.index[j]).transpose();
-            z.row(static_cast<Eigen::Index>(u)) += s.transpose() / std::sqrt(static_cast<float>(r.n));
+            z.row(static_cast<Eigen::Index>(u)) +=
+                s.transpose() / std::sqrt(static_cast<float>(r.n));
           }
         },
         &ctx);
@@ -315,7 +325,8 @@ double validation_rmse(const SvdOptions& opt, const RatingMatrix& train,
         double sse = 0;
         for (size_t x = b; x < e; ++x) {
           const Triple& v = val[x];
-          double pred = p.mean + p.bu[v.user] + p.bi[v.item] + users.row(v.user).dot(p.Q.row(v.item));
+          double pred =
+              p.mean + p.bu[v.user] + p.bi[v.item] + users.row(v.user).dot(p.Q.row(v.item));
           pred = std::min<double>(std::max<double>(pred, lo), hi);
           sse += (v.rating - pred) * (v.rating - pred);
         }
