@@ -39,6 +39,7 @@ double cpu() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 struct Run {
   double rmse = 0, mae = 0, fit_s = 0, fit_cpu = 0, eval_s = 0, bytes = 0;
+  double score_us = 0, foldin_us = 0;  // score all items for a known user / a folded-in one
   int epochs = 0;
   std::vector<EpochStats> history;
 };
@@ -59,6 +60,26 @@ Run run_one(const std::string& config, const RawRatings& train, const RawRatings
     r.eval_s = now() - t0;
     r.rmse = ev.rmse;
     r.mae = ev.mae;
+    // Serving: score() for every training user; recommend_for_ratings() (fold-in, then score
+    // and top 10) for the first 100 users' training ratings.
+    std::vector<float> out;
+    const int32_t nu = rec->users().size();
+    t0 = now();
+    for (int32_t u = 0; u < nu; ++u) rec->score_user(u, out);
+    r.score_us = (now() - t0) / nu * 1e6;
+    const int32_t nf = std::min<int32_t>(nu, 100);
+    t0 = now();
+    for (int32_t u = 0; u < nf; ++u) {
+      SparseRow row = rec->ratings().user(u);
+      std::vector<int64_t> items;
+      std::vector<double> values;
+      for (size_t j = 0; j < row.n; ++j) {
+        items.push_back(rec->items().id(row.index[j]));
+        values.push_back(row.value[j]);
+      }
+      rec->recommend_for_ratings(items, values, 10);
+    }
+    r.foldin_us = (now() - t0) / nf * 1e6;
   }
   r.bytes = static_cast<double>(rec->serialize().size());
   return r;
@@ -109,8 +130,8 @@ void ml100k(const std::string& dir, const std::vector<std::string>& configs, boo
   std::printf("\nML-100K, folds u1..u%d%s\n", folds,
               validate ? " (validation mode: 10% of each training fold held out)" : "");
   if (!validate)
-    std::printf("%-36s %7s %7s %7s %7s %7s %6s %6s\n", "config", "RMSE", "MAE", "fit s", "cpu s",
-                "eval s", "MB", "epochs");
+    std::printf("%-36s %7s %7s %7s %7s %7s %8s %8s %6s %6s\n", "config", "RMSE", "MAE", "fit s",
+                "cpu s", "eval s", "score us", "foldin us", "MB", "epochs");
   for (const std::string& c : configs) {
     if (validate) {
       std::printf("%s\n", c.c_str());
@@ -134,18 +155,22 @@ void ml100k(const std::string& dir, const std::vector<std::string>& configs, boo
       m.fit_s += r.fit_s / folds;
       m.fit_cpu += r.fit_cpu / folds;
       m.eval_s += r.eval_s / folds;
+      m.score_us += r.score_us / folds;
+      m.foldin_us += r.foldin_us / folds;
       m.bytes += r.bytes / folds;
       m.epochs = r.epochs;
     }
-    std::printf("%-36s %7.4f %7.4f %7.3f %7.3f %7.3f %6.2f %6d\n", c.c_str(), m.rmse, m.mae,
-                m.fit_s, m.fit_cpu, m.eval_s, m.bytes / 1e6, m.epochs);
+    std::printf("%-36s %7.4f %7.4f %7.3f %7.3f %7.3f %8.1f %8.1f %6.2f %6d\n", c.c_str(), m.rmse,
+                m.mae, m.fit_s, m.fit_cpu, m.eval_s, m.score_us, m.foldin_us, m.bytes / 1e6,
+                m.epochs);
     std::fflush(stdout);
   }
   if (!validate)
     std::printf(
         "(per fold: fit s = wall time of the whole Recommender::fit incl. id mapping and"
         " baseline, cpu s = its CPU time over all threads; eval s = RMSE/MAE plus top-10 for"
-        " every test user)\n");
+        " every test user; score us = score() of all items for one known user; foldin us ="
+        " recommend_for_ratings() with a user's ratings: fold-in, score, top 10)\n");
 }
 
 void ml1m(const std::string& dir, const std::vector<std::string>& configs, bool validate) {
