@@ -32,11 +32,7 @@ extern "C" PGDLLEXPORT Datum autorec_evaluate_source(PG_FUNCTION_ARGS) {
 
     auto model = current_model(model_arg(fcinfo, 0));
     SourceStats stats;
-    pg_call([] {
-      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
-    });
     RawRatings test = read_ratings(source, cols, stats);
-    pg_call([] { SPI_finish(); });
     FitContext ctx = fit_context("autorec_evaluate");
     Evaluation ev = evaluate(*model, test, static_cast<size_t>(k), threshold, &ctx, threads);
 

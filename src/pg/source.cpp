@@ -99,6 +99,9 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
   if (source.find_first_not_of(" \t\r\n") == std::string::npos)
     throw Error(ErrorKind::InvalidParameter, "the source is empty",
                 "Name a table or view, or give a SELECT query.");
+  pg_call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
+  });
   std::string sql = source_sql(source, stats.resolved);
   Portal portal = pg_call([&] {
     SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
@@ -179,7 +182,10 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     raw.items.resize(base + kept);
     raw.ratings.resize(base + kept);
   }
-  pg_call([&] { SPI_cursor_close(portal); });
+  pg_call([&] {
+    SPI_cursor_close(portal);
+    SPI_finish();
+  });
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return raw;

@@ -20,7 +20,7 @@ struct SourceStats {
 };
 
 // Runs with the caller's privileges. Errors: unknown relation, missing columns (listing the
-// ones found), wrong column types. The caller must be connected to SPI.
+// ones found), wrong column types. Connects to SPI for the read and disconnects after.
 RawRatings read_ratings(const std::string& source, const SourceColumns& cols, SourceStats& stats);
 
 // Reads user_column/item_column/rating_column from the options (marking them as known).

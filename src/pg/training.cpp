@@ -102,11 +102,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
 
     const std::string label = "autorec_train(" + model + ")";
     SourceStats stats;
-    pg_call([] {
-      if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
-    });
     RawRatings raw = read_ratings(source, cols, stats);
-    pg_call([] { SPI_finish(); });
     char buf[256];
     snprintf(buf, sizeof buf, "read %llu rows from %s in %.2f s (%llu with NULLs skipped)",
              static_cast<unsigned long long>(stats.rows),

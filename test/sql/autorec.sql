@@ -8,7 +8,7 @@ SELECT count(*) AS n, count(*) FILTER (WHERE t.item_id IS NOT NULL) AS rated_in_
 CALL autorec_train('ar_user', 'autorec', 'ratings', '{"variant": "user", "hidden": [16], "epochs": 5, "threads": 1}');
 CALL autorec_train('ar_deep', 'autorec', 'ratings', '{"hidden": [8, 4, 8], "epochs": 5, "threads": 1}');
 CALL autorec_train('ar_tied', 'autorec', 'ratings', '{"hidden": [16], "tied_weights": true, "epochs": 5, "threads": 1}');
-CALL autorec_train('ar_noisy', 'autorec', 'ratings', '{"hidden": [16], "denoising": 0.2, "epochs": 5, "threads": 1}');
+CALL autorec_train('ar_noisy', 'autorec', 'ratings', '{"hidden": [16], "denoising": 0.2, "optimizer": "adam", "epochs": 5, "threads": 1}');
 SELECT m, e.rmse BETWEEN 0 AND 4 AS sane_rmse, e.n_ratings
   FROM unnest(ARRAY['ar_item', 'ar_user', 'ar_deep', 'ar_tied', 'ar_noisy']) m,
        LATERAL autorec_evaluate(m, 'held_out', 5) e;
