@@ -199,6 +199,15 @@ inline void axpy(float* y, const float* x, float c, int n) {
   for (; f < n; ++f) y[f] += c * x[f];
 }
 
+// dst[f] = src[f] for f in [0, n): a factor row, too short for a library call to pay off.
+inline void copy_floats(float* dst, const float* src, int n) {
+  int f = 0;
+#ifdef AUTOREC_SVD_AVX2
+  for (; f + 8 <= n; f += 8) _mm256_storeu_ps(dst + f, _mm256_loadu_ps(src + f));
+#endif
+  for (; f < n; ++f) dst[f] = src[f];
+}
+
 // Row stride of the Cholesky buffer below: a multiple of the 32-float column blocks it works in.
 inline int cholesky_stride(int d) { return (d + 31) & ~31; }
 
@@ -381,14 +390,13 @@ class LeastSquares {
       : d_(d), ld_(cholesky_stride(d)), a_(static_cast<size_t>((d + 3) & ~3) * ld_), b_(ld_) {}
   int dim() const { return d_; }
   // Room for n rows, their padding zeroed; the caller then writes the first d entries of each.
+  // (Growth zero-fills and the caller never writes past d, so the padding stays zero.)
   void set_rows(size_t n) {
     n_ = n;
-    if (x_.size() < n * ld_) x_.resize(std::max(n * ld_, 2 * x_.size()));
+    if (x_.size() < n * ld_) x_.resize(std::max(n * ld_, 2 * x_.size()), 0.0f);
     if (y_.size() < n) y_.resize(std::max(n, 2 * y_.size()));
-    for (size_t t = 0; t < n; ++t)
-      std::fill(x_.begin() + static_cast<std::ptrdiff_t>(t * ld_ + d_),
-                x_.begin() + static_cast<std::ptrdiff_t>((t + 1) * ld_), 0.0f);
   }
+  // Row t: write its first d entries only.
   float* row(size_t t) { return x_.data() + t * ld_; }
   float& target(size_t t) { return y_[t]; }
 

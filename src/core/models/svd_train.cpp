@@ -263,8 +263,7 @@ class AlsRunner : public EpochRunner {
               const int32_t o = r.index[j];
               if (j + kAhead < r.n) prefetch_row(other.data(), r.index[j + kAhead], k);
               float* x = ls.row(j);
-              std::copy(other.data() + static_cast<size_t>(o) * k,
-                        other.data() + static_cast<size_t>(o + 1) * k, x);
+              svd::copy_floats(x, other.data() + static_cast<size_t>(o) * k, k);
               x[k] = 1.0f;
               ls.target(j) = r.value[j] - mu - other_bias[o];
             }
