@@ -198,11 +198,12 @@ void SvdModel::fit(const TrainingData& data, FitContext& ctx) {
 
   if (train != &full) {
     // Users and items whose every rating went to validation were never trained: serve them
-    // by the baseline alone.
+    // by the baseline alone (its biases are relative to the mean of all ratings).
+    const float shift = static_cast<float>(data.baseline->mean - p.mean);
     for (int32_t u = 0; u < nu; ++u)
       if (train->user(u).n == 0) {
         p.P.row(u).setZero();
-        p.bu[u] = data.baseline->user[u];
+        p.bu[u] = data.baseline->user[u] + shift;
       }
     for (int32_t i = 0; i < ni; ++i)
       if (train->item(i).n == 0) {
