@@ -224,9 +224,19 @@ RawRatings synthetic_10m(uint64_t seed) {
   std::vector<char> seen(n_items, 0);
   std::vector<int> mine;
   std::uniform_real_distribution<double> unif(0, acc);
+  // Ratings per user: proportional to the weights (at least 20, at most half the items), the
+  // rounding remainder spread one by one so that the total is exactly `target`.
+  std::vector<size_t> count(n_users);
+  size_t total = 0;
   for (int u = 0; u < n_users; ++u) {
-    size_t want = std::max<size_t>(20, static_cast<size_t>(target * user_w[u] / su));
-    want = std::min<size_t>(want, n_items / 2);
+    count[u] = std::min<size_t>(std::max<size_t>(20, static_cast<size_t>(target * user_w[u] / su)),
+                                n_items / 2);
+    total += count[u];
+  }
+  for (int u = 0; total < target; u = (u + 1) % n_users)
+    if (count[u] < static_cast<size_t>(n_items / 2)) ++count[u], ++total;
+  for (int u = 0; u < n_users; ++u) {
+    const size_t want = count[u];
     mine.clear();
     while (mine.size() < want) {
       int i = static_cast<int>(std::lower_bound(cum.begin(), cum.end(), unif(rng)) - cum.begin());
