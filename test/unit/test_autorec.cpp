@@ -321,6 +321,11 @@ TEST(AutoRec, ServingMatchesPredictAndFoldsInNewUsers) {
     }
     EXPECT_LT(diff, 0.5 * spread);
     for (size_t i = 0; i < b.size(); i += 5) EXPECT_NEAR(b[i], m.predict(fresh, static_cast<int32_t>(i)), 1e-3);
+    // Nothing known about a user: the baseline estimate, item by item.
+    UserProfile nobody{-1, {}};
+    m.score(nobody, b.data());
+    for (size_t i = 0; i < b.size(); ++i)
+      EXPECT_NEAR(b[i], rec->baseline().predict(-1, static_cast<int32_t>(i)), 1e-5);
     // recommend_for_ratings goes through the same fold-in.
     auto top = rec->recommend_for_ratings({1000, 1001}, {5.0, 1.0}, 5);
     EXPECT_EQ(top.size(), 5u);
