@@ -47,9 +47,11 @@ TEST(FuzzRegressions, RatingOffsetsPastTheRatingCountAreCorruption) {
   }
   std::memcpy(&n, b.data() + p, 8);  // CSR offsets: n_users + 1 of them, 0 .. n_ratings
   ASSERT_EQ(n, 5u);
-  int64_t* ptr = reinterpret_cast<int64_t*>(b.data() + p + 8);
-  ASSERT_EQ(ptr[4], 12);
-  ptr[1] = 1000;  // user 0's row runs far past the ratings; later offsets decrease
+  uint8_t* ptr = b.data() + p + 8;  // unaligned: copy, do not cast
+  int64_t last, bad = 1000;
+  std::memcpy(&last, ptr + 4 * sizeof(int64_t), sizeof last);
+  ASSERT_EQ(last, 12);
+  std::memcpy(ptr + 1 * sizeof(int64_t), &bad, sizeof bad);  // user 0's row runs far past the ratings
   uint32_t crc = crc32(b.data() + header, b.size() - header);
   std::memcpy(b.data() + header - 4, &crc, 4);
   try {
