@@ -5,6 +5,7 @@
 //   bench_knn --ml1m [ml1m_ratings.dat]          ML-1M only (default ../shared/data/ml-1m/...)
 //   bench_knn --memory                           synthetic set only (run alone: peak RSS)
 //   bench_knn --options '{"k": 20}' [dir]        one variant of your own on ML-100K
+//   bench_knn --select-damping [dir]             choose damping on validation splits only
 #include <sys/resource.h>
 #include <time.h>
 
@@ -98,9 +99,9 @@ void ml100k(const std::string& dir, const char* custom) {
       {"item pearson_baseline + baseline",
        R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline"})",
        "<= 0.918 (Surprise KNNBaseline 0.9204)"},
-      {"item pearson_baseline + baseline, damping 0.3",
-       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0.3})",
-       "<= 0.918"},
+      {"item pearson_baseline + baseline, damping 0 (Surprise)",
+       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0})",
+       ""},
       {"user msd + basic", R"({"kind":"user","similarity":"msd","predictor":"basic"})",
        "<= 0.980 (Surprise KNNBasic 0.9801)"},
       {"item pearson + means", R"({"kind":"item","similarity":"pearson","predictor":"means"})",
@@ -150,8 +151,8 @@ void ml1m(const std::string& path) {
   const char* variants[][2] = {
       {"item pearson_baseline + baseline",
        R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline"})"},
-      {"item pearson_baseline + baseline, damping 0.3",
-       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0.3})"}};
+      {"item pearson_baseline + baseline, damping 0 (Surprise)",
+       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0})"}};
   for (const auto& v : variants) {
     print_row(v[0], run_once(v[1], train, test));
     std::printf("    peak RSS of this process so far: %.0f MB\n", peak_rss_mb());
@@ -224,6 +225,39 @@ void memory() {
   std::printf("    targets: peak RSS < 2048 MB, model < 200 MB\n");
 }
 
+// Model selection for the damping default without the test folds: each fold's training part
+// is split 90/10 (seed = fold), the models train on the 90% and are scored on the 10%.
+void select_damping(const std::string& dir) {
+  const double values[] = {0, 0.1, 0.2, 0.3, 0.5, 1, 2};
+  const char* models[][2] = {
+      {"item pearson_baseline + baseline",
+       R"("kind":"item","similarity":"pearson_baseline","predictor":"baseline")"},
+      {"item pearson + means", R"("kind":"item","similarity":"pearson","predictor":"means")"},
+      {"item msd + zscore", R"("kind":"item","similarity":"msd","predictor":"zscore")"}};
+  std::vector<RawRatings> train(5), valid(5);
+  for (int f = 1; f <= 5; ++f)
+    bench::split_90_10(bench::load_ratings(dir + "/u" + std::to_string(f) + ".base"),
+                       static_cast<uint64_t>(f), train[f - 1], valid[f - 1]);
+  std::printf("ML-100K: validation RMSE (10%% of each u1..u5 training part), mean of 5\n");
+  std::printf("%-36s", "variant \\ damping");
+  for (double d : values) std::printf(" %7.2f", d);
+  std::printf("\n");
+  for (const auto& m : models) {
+    std::printf("%-36s", m[0]);
+    for (double d : values) {
+      double mean = 0;
+      for (int f = 0; f < 5; ++f) {
+        char options[256];
+        std::snprintf(options, sizeof options, "{%s,\"damping\":%g}", m[1], d);
+        mean += run_once(options, train[f], valid[f]).rmse / 5;
+      }
+      std::printf(" %7.4f", mean);
+      std::fflush(stdout);
+    }
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,6 +268,10 @@ int main(int argc, char** argv) {
     }
     if (argc > 1 && std::strcmp(argv[1], "--ml1m") == 0) {
       ml1m(argc > 2 ? argv[2] : "../shared/data/ml-1m/ratings.dat");
+      return 0;
+    }
+    if (argc > 1 && std::strcmp(argv[1], "--select-damping") == 0) {
+      select_damping(argc > 2 ? argv[2] : "../shared/data/ml-100k");
       return 0;
     }
     if (argc > 2 && std::strcmp(argv[1], "--options") == 0) {

@@ -284,9 +284,11 @@ TEST(Knn, PredictorsMatchHandComputedValues) {
       {"user", "pearson_baseline", "baseline", 5.128122089, 3.272390547},
   };
   for (const Case& c : cases) {
-    auto rec = train(opts(c.kind, c.sim, c.pred));
+    // damping 0 is Surprise's formula (the default 0.5 is not).
+    const std::string surprise = std::string(c.pred) == "basic" ? "" : R"(,"damping":0)";
+    auto rec = train(opts(c.kind, c.sim, c.pred, surprise));
     EXPECT_NEAR(raw_predict(*rec, 1, 104), c.u1_i104, 1e-5) << c.kind << " " << c.sim;
-    auto rec2 = train(opts(c.kind, c.sim, c.pred, R"(,"k":2)"));
+    auto rec2 = train(opts(c.kind, c.sim, c.pred, R"(,"k":2)" + surprise));
     EXPECT_NEAR(raw_predict(*rec2, 4, 112), c.u4_i112_k2, 1e-5) << c.kind << " " << c.sim;
     // Recommender::predict clips to the training range [1, 5].
     EXPECT_NEAR(rec->predict(1, 104), std::min(5.0, c.u1_i104), 1e-5);
@@ -504,7 +506,8 @@ TEST(Knn, NewUsersAreFoldedIn) {
         if (std::string(sim) == "adjusted_cosine" || std::string(sim) == "pearson_baseline")
           continue;  // their inputs (item means, biases) change when 6 is left out
         int used = 0;
-        double expect = ref.predict(u6, with->items().find(item_id), 40, 1, 0, &used);
+        double expect = ref.predict(u6, with->items().find(item_id), 40, 1,
+                                    knn(*with).options().damping, &used);
         // basic falls back to the global mean, which changes without user 6
         if (used == 0 && std::string(pred) == "basic") expect = without->ratings().mean();
         EXPECT_NEAR(without->model().predict(fresh, without->items().find(item_id)), expect, 1e-5)
@@ -675,6 +678,14 @@ TEST(Knn, RejectsBadOptions) {
       "knn", Options::parse(R"({"kind": "user", "similarity": "pearson_baseline",)"
                             R"( "shrinkage": 50, "k": 20, "min_k": 2, "predictor": "baseline",)"
                             R"( "damping": 0.3, "max_neighbors": 100, "min_support": 2})")));
+  auto damping = [](const char* json) {
+    Options o = Options::parse(json);
+    return KnnOptions::read(o).damping;
+  };
+  EXPECT_EQ(damping(R"({})"), 0.0);  // basic: Surprise's weighted average
+  for (const char* pred : {"means", "zscore", "baseline"})
+    EXPECT_EQ(damping(("{\"predictor\": \"" + std::string(pred) + "\"}").c_str()), 0.5) << pred;
+  EXPECT_EQ(damping(R"({"predictor": "baseline", "damping": 0})"), 0.0);
 }
 
 TEST(Knn, ThreadsGiveTheSameGraphAndCancelStops) {

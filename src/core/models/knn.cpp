@@ -54,7 +54,7 @@ KnnOptions KnnOptions::read(Options& o) {
     throw Error(ErrorKind::InvalidParameter,
                 "option \"damping\" does not apply to predictor \"basic\"",
                 "Use damping with predictor means, zscore or baseline.");
-  k.damping = o.number("damping", 0, 0, 1e6);
+  k.damping = o.number("damping", k.predictor == KnnPredictor::Basic ? 0 : kDefaultDamping, 0, 1e6);
   if (k.min_k > k.k)
     throw Error(ErrorKind::InvalidParameter,
                 "option \"min_k\" (" + std::to_string(k.min_k) + ") must not exceed k (" +
