@@ -2,7 +2,7 @@
 // paper's ML-1M 90/10 split, and a synthetic 50,000-item set for peak memory and model size.
 //
 //   bench_knn [ml100k_dir] [ml1m_ratings.dat]   ML-100K table (+ ML-1M when a path is given)
-//   bench_knn --ml1m [ml1m_ratings.dat]          ML-1M only (default ../shared/data/ml-1m/...)
+//   bench_knn --ml1m [ml1m_ratings.dat] [opts]   ML-1M only (default ../shared/data/ml-1m/...)
 //   bench_knn --memory                           synthetic set only (run alone: peak RSS)
 //   bench_knn --options '{"k": 20}' [dir]        one variant of your own on ML-100K
 //   bench_knn --select-damping [dir]             choose damping on validation splits only
@@ -100,8 +100,7 @@ void ml100k(const std::string& dir, const char* custom) {
        R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline"})",
        "<= 0.918 (Surprise KNNBaseline 0.9204)"},
       {"item pearson_baseline + baseline, damping 0 (Surprise)",
-       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0})",
-       ""},
+       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0})", ""},
       {"user msd + basic", R"({"kind":"user","similarity":"msd","predictor":"basic"})",
        "<= 0.980 (Surprise KNNBasic 0.9801)"},
       {"item pearson + means", R"({"kind":"item","similarity":"pearson","predictor":"means"})",
@@ -142,7 +141,7 @@ void ml100k(const std::string& dir, const char* custom) {
   }
 }
 
-void ml1m(const std::string& path) {
+void ml1m(const std::string& path, const char* custom = nullptr) {
   RawRatings all = bench::load_ratings(path), train, test;
   bench::split_90_10(all, 1, train, test);
   std::printf("\nML-1M, random 90/10 split seed 1 (%zu train, %zu test ratings)\n", train.size(),
@@ -154,7 +153,8 @@ void ml1m(const std::string& path) {
       {"item pearson_baseline + baseline, damping 0 (Surprise)",
        R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline","damping":0})"}};
   for (const auto& v : variants) {
-    print_row(v[0], run_once(v[1], train, test));
+    if (custom && v != variants[0]) break;
+    print_row(custom ? custom : v[0], run_once(custom ? custom : v[1], train, test));
     std::printf("    peak RSS of this process so far: %.0f MB\n", peak_rss_mb());
   }
   std::printf(
@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (argc > 1 && std::strcmp(argv[1], "--ml1m") == 0) {
-      ml1m(argc > 2 ? argv[2] : "../shared/data/ml-1m/ratings.dat");
+      ml1m(argc > 2 ? argv[2] : "../shared/data/ml-1m/ratings.dat", argc > 3 ? argv[3] : nullptr);
       return 0;
     }
     if (argc > 1 && std::strcmp(argv[1], "--select-damping") == 0) {

@@ -284,7 +284,7 @@ TEST(Knn, PredictorsMatchHandComputedValues) {
       {"user", "pearson_baseline", "baseline", 5.128122089, 3.272390547},
   };
   for (const Case& c : cases) {
-    // damping 0 is Surprise's formula (the default 0.5 is not).
+    // damping 0 is Surprise's formula (the default 0.2 is not).
     const std::string surprise = std::string(c.pred) == "basic" ? "" : R"(,"damping":0)";
     auto rec = train(opts(c.kind, c.sim, c.pred, surprise));
     EXPECT_NEAR(raw_predict(*rec, 1, 104), c.u1_i104, 1e-5) << c.kind << " " << c.sim;
@@ -684,7 +684,7 @@ TEST(Knn, RejectsBadOptions) {
   };
   EXPECT_EQ(damping(R"({})"), 0.0);  // basic: Surprise's weighted average
   for (const char* pred : {"means", "zscore", "baseline"})
-    EXPECT_EQ(damping(("{\"predictor\": \"" + std::string(pred) + "\"}").c_str()), 0.5) << pred;
+    EXPECT_EQ(damping(("{\"predictor\": \"" + std::string(pred) + "\"}").c_str()), 0.2) << pred;
   EXPECT_EQ(damping(R"({"predictor": "baseline", "damping": 0})"), 0.0);
 }
 

@@ -5,7 +5,7 @@
 // Options: kind item|user (item); similarity cosine|pearson|adjusted_cosine|msd|pearson_baseline
 // (cosine); shrinkage (100, pearson_baseline only); min_support (1); k (40); min_k (1);
 // predictor basic|means|zscore|baseline (basic); max_neighbors (250); prune_shrinkage (20);
-// damping (0.5; not for basic).
+// damping (0.2; not for basic).
 //
 // Training keeps, per item (user), at most max_neighbors items (users) of positive similarity:
 // those with the largest sim * n / (n + prune_shrinkage), n = co-ratings. A prediction for
@@ -16,8 +16,9 @@
 //   zscore    mu_x + sigma_x sum s (r - mu_n) / sigma_n / (sum s + damping)
 //   baseline  b_ui + sum s (r - b_n) / (sum s + damping)
 // (x the target item or user, n the neighbour). damping 0 is Surprise's formula; the default
-// 0.5 shrinks weakly supported deviations towards the base and lowers the error (chosen on
-// validation splits of the ML-100K training folds: bench_knn --select-damping).
+// 0.2 shrinks weakly supported deviations towards the base and lowers the error (chosen on
+// validation splits of the ML-100K training folds, bench_knn --select-damping: best for
+// baseline, better than 0 for means and zscore).
 // With fewer than min_k neighbours the prediction falls back as Surprise does: the global mean
 // for basic, mu_x for means and zscore, the baseline b_ui for baseline. With max_neighbors at
 // least the number of items (users) the neighbours are exactly Surprise's.
@@ -34,7 +35,7 @@ class Options;
 
 enum class KnnPredictor : uint8_t { Basic = 0, Means, ZScore, Baseline };
 
-constexpr double kDefaultDamping = 0.5;  // means, zscore, baseline; basic has none
+constexpr double kDefaultDamping = 0.2;  // means, zscore, baseline; basic has none
 
 struct KnnOptions {
   KnnSimilaritySpec spec;
