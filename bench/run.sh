@@ -2,38 +2,55 @@
 # The benchmark report: accuracy on MovieLens 100K's official folds, training time, model size,
 # peak backend memory, recommend() latency under pgbench, and scaling on synthetic data, all
 # through SQL on the project's local PostgreSQL; writes report.md and PNG plots.
-# Usage: bench/run.sh [--smoke] [ML-100K dir]
+# Usage: bench/run.sh [--smoke] [--report-only] [ML-100K dir]
 #   default: ../shared/data/ml-100k, models from bench/models.txt, output in bench/
 #   --smoke: a synthetic 100K set only, bench/smoke_models.txt, output in a temporary directory
 #            (what CI runs so that the command cannot rot)
+#   --report-only: no measuring; writes report.md and the plots again from the measurements
+#            stored by the last run (tables bench_* in the benchmark database)
 source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/lib.sh"
 
 SMOKE=0
-if [ "${1:-}" = "--smoke" ]; then SMOKE=1; shift; fi
+REPORT_ONLY=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) SMOKE=1; shift ;;
+    --report-only) REPORT_ONLY=1; shift ;;
+    *) break ;;
+  esac
+done
 DATA=${1:-$ROOT/../shared/data/ml-100k}
 if [ $SMOKE = 1 ]; then
   OUT=$(mktemp -d /tmp/autorec-bench.XXXXXX)
   MODELS=$ROOT/bench/smoke_models.txt
   SIZES="100000"
   PGBENCH_SECONDS=2
+  FOLDS="1"
+  DATASET="synthetic 100K (1,000 users, 1,700 items), one random 80/20 split"
 else
   OUT=$ROOT/bench
   MODELS=$ROOT/bench/models.txt
   SIZES="100000 1000000 10000000"
   PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
+  FOLDS="1 2 3 4 5"
+  DATASET="MovieLens 100K, official folds u1..u5 ($DATA)"
 fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-ensure_packages
-build_install
+if [ $REPORT_ONLY = 0 ]; then
+  ensure_packages
+  build_install
+fi
 bench_server autorec_bench
 Q() { "${PSQL[@]}" -tA "$@"; }
-"${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS autorec CASCADE" \
-  -c "CREATE EXTENSION autorec"
-
 mapfile -t SPECS < <(grep -v '^#' "$MODELS" | grep -v '^$')
+
+measure() {
+"${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS autorec CASCADE" \
+  -c "CREATE EXTENSION autorec" -c "DROP TABLE IF EXISTS bench_run" \
+  -c "CREATE TABLE bench_run AS SELECT now() AS started, '$(cut -d' ' -f1-3 /proc/loadavg)'::text AS load_at_start"
 
 # Folds: the official ones, or (smoke) one 80/20 split of a synthetic set.
 synthetic() {  # synthetic TABLE USERS ITEMS RATINGS: long-tailed item popularity, latent tastes
@@ -54,12 +71,8 @@ if [ $SMOKE = 1 ]; then
   "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS u1_base, u1_test, ml100k" \
     -c "SELECT * FROM autorec_split('smoke_all', 'u1_base', 'u1_test', 0.2, 1)" \
     -c "CREATE TABLE ml100k AS SELECT * FROM smoke_all"
-  FOLDS="1"
-  DATASET="synthetic 100K (1,000 users, 1,700 items), one random 80/20 split"
 else
   load_folds "$DATA"
-  FOLDS="1 2 3 4 5"
-  DATASET="MovieLens 100K, official folds u1..u5 ($DATA)"
 fi
 
 "${PSQL[@]}" <<'SQL'
@@ -143,6 +156,11 @@ for n in $SIZES; do
   done
 done
 
+Q -c "ALTER TABLE bench_run ADD COLUMN finished timestamptz DEFAULT now(),
+                             ADD COLUMN load_at_end text DEFAULT '$(cut -d' ' -f1-3 /proc/loadavg)'"
+}  # measure
+[ $REPORT_ONLY = 1 ] || measure
+
 log "writing $OUT/report.md"
 anchors=$WORK/anchors.csv
 for spec in "${SPECS[@]}"; do
@@ -161,6 +179,10 @@ md() { Q -F ' | ' --no-align -c "$1" | sed 's/^/| /; s/$/ |/'; }
   echo
   echo "- CPU: $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo "- $(Q -c 'SELECT version()' | cut -d, -f1)"
+  echo "- $(Q -c "SELECT format('Measured %s to %s UTC; load average (1, 5, 15 min) %s at the start, %s at the end',
+                              to_char(started AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
+                              coalesce(to_char(finished AT TIME ZONE 'UTC', 'HH24:MI'), '?'),
+                              load_at_start, coalesce(load_at_end, '?')) FROM bench_run" 2>/dev/null)"
   echo "- Data: $DATASET"
   echo
   echo "## Accuracy and training"
