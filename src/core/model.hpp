@@ -16,6 +16,7 @@ namespace autorec {
 class Writer;
 class Reader;
 struct Biases;
+struct FeatureSet;
 
 struct EpochStats {
   int epoch = 0;
@@ -54,6 +55,18 @@ class FitContext {
 struct TrainingData {
   const RatingMatrix* ratings = nullptr;
   const Biases* baseline = nullptr;  // fitted before every model; the common fallback
+  const IdMap* users = nullptr;      // the external ids of the dense indices
+  const IdMap* items = nullptr;
+  // User and item features read from the model's feature_sources(), keyed by external id;
+  // given to fit() and refresh_features() only, null elsewhere.
+  const FeatureSet* features = nullptr;
+};
+
+// Where a family that learns from side information reads it: a table, view or query each
+// (empty = none), read by the glue at training and at autorec_refresh_features.
+struct FeatureSources {
+  std::string users, items;
+  bool empty() const { return users.empty() && items.empty(); }
 };
 
 // A user to score: a training user (index >= 0, ratings = their training ratings) or a new user
@@ -82,6 +95,21 @@ class Model {
   virtual std::string algorithm() const = 0;
 
   virtual void fit(const TrainingData& data, FitContext& ctx) = 0;
+
+  // Checks combinations of options once all are read (Recommender::configure); throws
+  // Error(InvalidParameter).
+  virtual void check_options() const {}
+
+  // Side information: a family that trains on user or item features names their sources here
+  // (fit() then gets them in TrainingData::features), and re-encodes them without retraining
+  // in refresh_features(), after the id maps have grown by the users and items that appeared
+  // in the feature sources since.
+  virtual FeatureSources feature_sources() const { return {}; }
+  virtual void refresh_features(const TrainingData& data) {
+    (void)data;
+    throw Error(ErrorKind::NotSupported, "model algorithm \"" + algorithm() +
+                                             "\" does not use user or item features");
+  }
 
   // Upper estimate of the bytes fit() allocates beyond the training data the Recommender
   // already holds (ratings matrix, baseline), used to refuse a training that would exceed

@@ -32,17 +32,23 @@ std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm
   r->bias_options_ = BiasOptions::read(options, algorithm == "baseline" ? "" : "baseline_");
   r->model_ = create_model(algorithm, options);
   options.reject_unknown(algorithm);
+  r->model_->check_options();
   r->options_ = std::move(options);
   return r;
 }
 
-void Recommender::fit(const RawRatings& raw, FitContext& ctx) {
+void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* features) {
   auto start = std::chrono::steady_clock::now();
   Dataset d = build_dataset(raw);
   users_ = std::move(d.users);
   items_ = std::move(d.items);
   ratings_ = std::move(d.matrix);
   duplicates_ = d.duplicates;
+  if (features) {
+    features->users.validate("user_features");
+    features->items.validate("item_features");
+    add_ids(features->users.ids, features->items.ids);
+  }
   ctx.check_interrupt();
   if (ctx.memory_check)
     ctx.memory_check(estimated_training_bytes(users_.size(), items_.size(), ratings_.nnz(),
@@ -50,10 +56,52 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx) {
   baseline_ = fit_biases(ratings_, bias_options_, &ctx);
   ctx.seed = seed_;
   ctx.threads = threads_;
-  model_->fit(data(), ctx);
+  model_->fit(data(features), ctx);
   history_ = ctx.history;
   fit_seconds_ =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Recommender::add_ids(const std::vector<int64_t>& users, const std::vector<int64_t>& items) {
+  auto merged = [](const IdMap& m, std::vector<int64_t> ids) {
+    ids.insert(ids.end(), m.ids().begin(), m.ids().end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (ids.size() >= static_cast<size_t>(INT32_MAX))
+      throw Error(ErrorKind::ResourceLimit, "too many distinct users or items");
+    return IdMap(std::move(ids));
+  };
+  IdMap nu = merged(users_, users), ni = merged(items_, items);
+  if (nu.size() == users_.size() && ni.size() == items_.size()) return;
+  std::vector<int32_t> umap(static_cast<size_t>(users_.size())), imap(static_cast<size_t>(items_.size()));
+  for (int32_t u = 0; u < users_.size(); ++u) umap[u] = nu.find(users_.id(u));
+  for (int32_t i = 0; i < items_.size(); ++i) imap[i] = ni.find(items_.id(i));
+  std::vector<Triple> triples = ratings_.triples();
+  for (Triple& t : triples) {
+    t.user = umap[t.user];
+    t.item = imap[t.item];
+  }
+  ratings_ = RatingMatrix(nu.size(), ni.size(), triples);
+  if (baseline_.user.size() == umap.size() && baseline_.item.size() == imap.size()) {
+    std::vector<float> bu(static_cast<size_t>(nu.size()), 0.0f), bi(static_cast<size_t>(ni.size()), 0.0f);
+    for (size_t u = 0; u < umap.size(); ++u) bu[umap[u]] = baseline_.user[u];
+    for (size_t i = 0; i < imap.size(); ++i) bi[imap[i]] = baseline_.item[i];
+    baseline_.user = std::move(bu);
+    baseline_.item = std::move(bi);
+  }
+  users_ = std::move(nu);
+  items_ = std::move(ni);
+}
+
+void Recommender::refresh_features(const FeatureSet& features) {
+  if (model_->feature_sources().empty())
+    throw Error(ErrorKind::NotSupported,
+                "model algorithm \"" + algorithm_ + "\" does not use user or item features",
+                "autorec_refresh_features() works for models of algorithm 'content'.");
+  features.users.validate("user_features");
+  features.items.validate("item_features");
+  add_ids(features.users.ids, features.items.ids);
+  model_->refresh_features(data(&features));
 }
 
 size_t Recommender::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz,

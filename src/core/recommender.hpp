@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/features.hpp"
 #include "core/model.hpp"
 #include "core/models/baseline.hpp"
 #include "core/options.hpp"
@@ -30,9 +31,18 @@ class Recommender {
   // Step 1: choose the algorithm and validate every option (cheap; done before reading data).
   // Options shared by all families: seed, threads, baseline_epochs/_reg_user/_reg_item.
   static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options);
-  // Step 2: train on the ratings. Calls ctx.memory_check (if set) with
-  // estimated_training_bytes() once the ratings are indexed, before the model allocates.
-  void fit(const RawRatings& raw, FitContext& ctx);
+  // Step 2: train on the ratings (and the features of feature_sources(), if the family has
+  // any: their users and items join the id maps even without ratings, so that they can be
+  // scored). Calls ctx.memory_check (if set) with estimated_training_bytes() once the ratings
+  // are indexed, before the model allocates.
+  void fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* features = nullptr);
+
+  // The feature sources the model reads (empty for families without side information).
+  FeatureSources feature_sources() const { return model_->feature_sources(); }
+  // Re-reads user and item features without retraining: new ids join the id maps (unrated)
+  // and every feature row is encoded again as at training. Throws Error(NotSupported) for
+  // families without features.
+  void refresh_features(const FeatureSet& features);
 
   // Estimated peak bytes of a training on `raw_rows` input rows that index to n_users x n_items
   // with nnz distinct pairs: the input, the ratings matrix (CSR + CSC), id maps, baseline and
@@ -73,7 +83,11 @@ class Recommender {
  private:
   Recommender() = default;
   UserProfile profile(int32_t user_index) const;
-  TrainingData data() const { return {&ratings_, &baseline_}; }
+  TrainingData data(const FeatureSet* features = nullptr) const {
+    return {&ratings_, &baseline_, &users_, &items_, features};
+  }
+  // Adds ids to the id maps; the ratings and the baseline follow the new dense indices.
+  void add_ids(const std::vector<int64_t>& users, const std::vector<int64_t>& items);
   std::vector<ScoredId> top_n(const std::vector<float>& scores, size_t n, const SparseRow* exclude,
                               const std::vector<int64_t>* candidates) const;
   std::vector<ScoredId> popular(size_t n, const std::vector<int64_t>* candidates) const;

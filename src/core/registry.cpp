@@ -3,6 +3,7 @@
 
 #include "core/models/autorec.hpp"
 #include "core/models/baseline.hpp"
+#include "core/models/content.hpp"
 #include "core/models/knn.hpp"
 #include "core/models/svd.hpp"
 #include "core/options.hpp"
@@ -22,6 +23,7 @@ const Entry kAlgorithms[] = {
     {"knn", make_knn_model},
     {"svd", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<SvdModel>(SvdOptions::read(o)); }},
     {"autorec", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<AutoRecModel>(o); }},
+    {"content", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<ContentModel>(ContentOptions::read(o)); }},
 };
 
 }  // namespace
