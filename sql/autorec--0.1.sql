@@ -237,6 +237,44 @@ END $$;
 COMMENT ON PROCEDURE @extschema@.autorec_retrain(text) IS
     'train a model again with its stored algorithm, source and options (for schedulers)';
 
+CREATE FUNCTION autorec._refresh_features(weights bytea) RETURNS autorec.trained
+    AS 'MODULE_PATHNAME', 'autorec_refresh_features_weights' LANGUAGE C VOLATILE;
+
+-- Not SET search_path: the feature sources are resolved on the caller's search_path, as at
+-- training.
+CREATE FUNCTION @extschema@.autorec_refresh_features(model text) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    cur autorec.model_version;
+    t autorec.trained;
+    next_version integer;
+BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM autorec._check_owner(model);
+    -- Serialized with trainings of the same model (autorec_train locks the same row).
+    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model
+        FOR UPDATE;
+    SELECT v.* INTO cur
+      FROM autorec.model m
+      JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
+                                  AND v.version OPERATOR(pg_catalog.=) m.current_version
+     WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model;
+    t := autorec._refresh_features(cur.weights);
+    SELECT coalesce(pg_catalog.max(v.version), 0) OPERATOR(pg_catalog.+) 1 INTO next_version
+      FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) autorec_refresh_features.model;
+    INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
+                                       n_items, n_ratings, weights, train_seconds, history)
+    VALUES (cur.model, next_version, cur.algorithm, cur.source, cur.options, t.n_users,
+            t.n_items, t.n_ratings, t.weights, cur.train_seconds, cur.history);
+    UPDATE autorec.model m SET current_version = next_version
+     WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model;
+    RETURN next_version;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_refresh_features(text) IS
+    'read a content model''s user and item features again (new users and items become servable) and store it as the next version, without retraining';
+
 CREATE FUNCTION autorec._fit_transfn(internal, bigint, bigint, double precision, text, jsonb)
     RETURNS internal AS 'MODULE_PATHNAME', 'autorec_fit_transfn'
     LANGUAGE C PARALLEL SAFE;

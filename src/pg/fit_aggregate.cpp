@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "pg/guard.hpp"
+#include "pg/source.hpp"
 #include "pg/training.hpp"
 
 using namespace autorec;
@@ -186,8 +187,19 @@ extern "C" PGDLLEXPORT Datum autorec_fit_finalfn(PG_FUNCTION_ARGS) {
     raw.ratings.assign(s->ratings, s->ratings + s->n);
     if (s->skipped)
       report_progress("autorec_fit", std::to_string(s->skipped) + " rows with NULLs skipped");
+    // Feature sources (algorithm 'content') are read here, by the backend that finalizes.
+    FeatureSources sources = rec->feature_sources();
+    FeatureSet features;
+    if (!sources.empty()) {
+      Options o = rec->options();
+      SourceColumns cols = source_columns(o);
+      if (!sources.users.empty())
+        features.users = read_features_reporting("autorec_fit", sources.users, cols.user, "user_features");
+      if (!sources.items.empty())
+        features.items = read_features_reporting("autorec_fit", sources.items, cols.item, "item_features");
+    }
     FitContext ctx = fit_context("autorec_fit");
-    rec->fit(raw, ctx);
+    rec->fit(raw, ctx, sources.empty() ? nullptr : &features);
     return PointerGetDatum(to_bytea(rec->serialize()));
   });
 }

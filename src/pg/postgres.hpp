@@ -14,6 +14,7 @@ extern "C" {
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -21,6 +22,7 @@ extern "C" {
 #include "utils/numeric.h"
 #include "utils/portal.h"
 #include "utils/regproc.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/varlena.h"
 }

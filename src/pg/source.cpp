@@ -192,3 +192,173 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
 }
 
 }  // namespace autorec::pg
+
+namespace autorec::pg {
+namespace {
+
+// How one feature column is read (plain C data: it is used inside pg_call).
+struct FeatureReader {
+  int attno;
+  FeatureKind kind;
+  Kind number;       // numeric columns of a numeric type
+  Oid type;          // the column's base type
+  Oid out_func;      // text form of scalars or of array elements
+  Oid elem;          // arrays: element type
+  int16 elem_len;
+  bool elem_byval;
+  char elem_align;
+};
+
+// Called inside pg_call.
+double feature_number(Datum d, const FeatureReader& c) {
+  if (c.number != Kind::Invalid) return to_double(d, c.number);
+  if (c.type == DATEOID) {
+    DateADT v = DatumGetDateADT(d);
+    return DATE_NOT_FINITE(v) ? NAN : static_cast<double>(v);
+  }
+  Timestamp t = DatumGetTimestamp(d);  // timestamp and timestamptz: microseconds
+  return TIMESTAMP_NOT_FINITE(t) ? NAN : static_cast<double>(t) / 1e6;
+}
+
+}  // namespace
+
+FeatureTable read_features(const std::string& source, const std::string& id_column,
+                           const std::string& what, SourceStats& stats) {
+  auto start = std::chrono::steady_clock::now();
+  if (source.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(ErrorKind::InvalidParameter, "option \"" + what + "\" is empty",
+                "Name a table or view, or give a SELECT query.");
+  pg_call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
+  });
+  std::string sql = source_sql(source, stats.resolved);
+  Portal portal = pg_call([&] {
+    SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
+    if (plan == nullptr)
+      elog(ERROR, "could not prepare the %s query: %s", what.c_str(),
+           SPI_result_code_string(SPI_result));
+    return SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+  });
+  TupleDesc desc = portal->tupDesc;
+
+  int id_attno = pg_call([&] { return SPI_fnumber(desc, id_column.c_str()); });
+  std::string found;
+  for (int a = 0; a < desc->natts; ++a) {
+    Form_pg_attribute att = TupleDescAttr(desc, a);
+    if (!att->attisdropped) found += (found.empty() ? "" : ", ") + std::string(NameStr(att->attname));
+  }
+  if (id_attno <= 0)
+    throw Error(ErrorKind::InvalidParameter,
+                "the " + what + " source has no column " + id_column,
+                "Its columns are: " + found + ". The id column is named as in the ratings "
+                "source (options user_column and item_column).");
+  Kind id_kind = kind_of(TupleDescAttr(desc, id_attno - 1)->atttypid);
+  if (id_kind != Kind::Int2 && id_kind != Kind::Int4 && id_kind != Kind::Int8) {
+    const char* tname =
+        pg_call([&] { return format_type_be(TupleDescAttr(desc, id_attno - 1)->atttypid); });
+    throw Error(ErrorKind::InvalidParameter,
+                "column \"" + id_column + "\" of the " + what + " source has type " + tname +
+                    ", but ids must be an integer type (smallint, integer, bigint)");
+  }
+
+  FeatureTable table;
+  std::vector<FeatureReader> readers;
+  for (int a = 0; a < desc->natts; ++a) {
+    Form_pg_attribute att = TupleDescAttr(desc, a);
+    if (att->attisdropped || a + 1 == id_attno) continue;
+    FeatureReader c{};
+    c.attno = a + 1;
+    pg_call([&] {
+      c.type = getBaseType(att->atttypid);
+      c.elem = get_element_type(c.type);
+      c.number = kind_of(c.type);
+      bool varlena;
+      if (c.elem != InvalidOid) {
+        c.kind = FeatureKind::Set;
+        getTypeOutputInfo(c.elem, &c.out_func, &varlena);
+        get_typlenbyvalalign(c.elem, &c.elem_len, &c.elem_byval, &c.elem_align);
+      } else if (c.number != Kind::Invalid || c.type == DATEOID || c.type == TIMESTAMPOID ||
+                 c.type == TIMESTAMPTZOID) {
+        c.kind = FeatureKind::Numeric;
+      } else {
+        c.kind = FeatureKind::Categorical;
+        getTypeOutputInfo(c.type, &c.out_func, &varlena);
+      }
+    });
+    readers.push_back(c);
+    FeatureColumn col;
+    col.name = NameStr(att->attname);
+    col.kind = c.kind;
+    table.columns.push_back(std::move(col));
+  }
+  if (readers.empty())
+    throw Error(ErrorKind::InvalidParameter,
+                "the " + what + " source has no feature columns besides " + id_column,
+                "Its columns are: " + found + ".");
+
+  // Text forms and detoasted arrays of one batch live in this context, reset per batch.
+  MemoryContext batch_cxt = pg_call([] {
+    return AllocSetContextCreate(CurrentMemoryContext, "autorec features", ALLOCSET_DEFAULT_SIZES);
+  });
+  while (true) {
+    uint64 n = pg_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      SPI_cursor_fetch(portal, true, kBatchRows);
+      return SPI_processed;
+    });
+    if (n == 0) break;
+    uint64 kept = pg_call([&] {
+      MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+      uint64 m = 0;
+      SPITupleTable* tt = SPI_tuptable;
+      for (uint64 r = 0; r < n; ++r) {
+        bool null_id;
+        Datum did = SPI_getbinval(tt->vals[r], tt->tupdesc, id_attno, &null_id);
+        if (null_id) continue;
+        table.ids.push_back(to_int64(did, id_kind));
+        for (size_t j = 0; j < readers.size(); ++j) {
+          const FeatureReader& c = readers[j];
+          FeatureColumn& col = table.columns[j];
+          bool isnull;
+          Datum d = SPI_getbinval(tt->vals[r], tt->tupdesc, c.attno, &isnull);
+          if (c.kind == FeatureKind::Numeric) {
+            col.add_number(isnull ? NAN : feature_number(d, c));
+            continue;
+          }
+          if (!isnull && c.kind == FeatureKind::Categorical) {
+            col.add_token(c.type == BOOLOID ? (DatumGetBool(d) ? "true" : "false")
+                                            : OidOutputFunctionCall(c.out_func, d));
+          } else if (!isnull) {
+            ArrayType* arr = DatumGetArrayTypeP(d);
+            Datum* elems;
+            bool* nulls;
+            int count;
+            deconstruct_array(arr, c.elem, c.elem_len, c.elem_byval, c.elem_align, &elems, &nulls,
+                              &count);
+            for (int e = 0; e < count; ++e)
+              if (!nulls[e]) col.add_token(OidOutputFunctionCall(c.out_func, elems[e]));
+          }
+          col.end_row();
+        }
+        ++m;
+      }
+      SPI_freetuptable(tt);
+      MemoryContextSwitchTo(old);
+      MemoryContextReset(batch_cxt);
+      return m;
+    });
+    stats.rows += n;
+    stats.skipped_null += n - kept;
+  }
+  pg_call([&] {
+    MemoryContextDelete(batch_cxt);
+    SPI_cursor_close(portal);
+    SPI_finish();
+  });
+  table.validate(what);
+  stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return table;
+}
+
+}  // namespace autorec::pg

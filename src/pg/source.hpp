@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/features.hpp"
 #include "core/options.hpp"
 #include "core/ratings.hpp"
 
@@ -22,6 +23,14 @@ struct SourceStats {
 // Runs with the caller's privileges. Errors: unknown relation, missing columns (listing the
 // ones found), wrong column types. Connects to SPI for the read and disconnects after.
 RawRatings read_ratings(const std::string& source, const SourceColumns& cols, SourceStats& stats);
+
+// Reads a feature source (table, view or query): the id column `id_column` (any integer type;
+// rows with a NULL id are skipped) and every other column as a feature: numeric types, date
+// and timestamps as numbers, arrays as sets of tokens, booleans, text and any other type as
+// one token (its text form). `what` names the option in messages ("user_features"). Connects
+// to SPI for the read and disconnects after.
+FeatureTable read_features(const std::string& source, const std::string& id_column,
+                           const std::string& what, SourceStats& stats);
 
 // Reads user_column/item_column/rating_column from the options (marking them as known).
 SourceColumns source_columns(Options& options);

@@ -2,6 +2,7 @@
 // sql/autorec--*.sql.
 #include "pg/training.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -53,6 +54,18 @@ std::string jsonb_text(Jsonb* options) {
   });
 }
 
+FeatureTable read_features_reporting(const std::string& label, const std::string& source,
+                                     const std::string& id_column, const std::string& what) {
+  SourceStats stats;
+  FeatureTable t = read_features(source, id_column, what, stats);
+  char buf[256];
+  snprintf(buf, sizeof buf, "read %llu rows of %s (%zu feature columns) in %.2f s (%llu with a NULL id skipped)",
+           static_cast<unsigned long long>(stats.rows), what.c_str(), t.columns.size(),
+           stats.seconds, static_cast<unsigned long long>(stats.skipped_null));
+  report_progress(label, buf);
+  return t;
+}
+
 namespace {
 
 std::string history_json(const std::vector<EpochStats>& h) {
@@ -81,7 +94,33 @@ using namespace autorec::pg;
 
 extern "C" {
 PG_FUNCTION_INFO_V1(autorec_train_source);
+PG_FUNCTION_INFO_V1(autorec_refresh_features_weights);
 }
+
+namespace {
+
+Datum trained_tuple(FunctionCallInfo fcinfo, const Recommender& rec,
+                    const std::vector<uint8_t>& bytes, const std::string& source, double seconds,
+                    const std::string& history) {
+  return pg_call([&] {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+      elog(ERROR, "autorec: the function must return a composite type");
+    desc = BlessTupleDesc(desc);
+    Datum values[7];
+    bool nulls[7] = {false, false, false, false, false, false, false};
+    values[0] = PointerGetDatum(to_bytea(bytes));
+    values[1] = CStringGetTextDatum(source.c_str());
+    values[2] = Int64GetDatum(rec.users().size());
+    values[3] = Int64GetDatum(rec.items().size());
+    values[4] = Int64GetDatum(static_cast<int64>(rec.ratings().nnz()));
+    values[5] = Float8GetDatum(seconds);
+    values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(history.c_str()));
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+  });
+}
+
+}  // namespace
 
 // autorec._train(model text, algorithm text, source text, options jsonb)
 //   RETURNS autorec.trained (weights, source, n_users, n_items, n_ratings, train_seconds, history)
@@ -101,6 +140,11 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     std::unique_ptr<Recommender> rec = Recommender::configure(algorithm, std::move(options));
 
     const std::string label = "autorec_train(" + model + ")";
+    // Features first: they are usually small, and a bad feature source fails fast.
+    FeatureSources sources = rec->feature_sources();
+    FeatureSet features;
+    if (!sources.users.empty()) features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+    if (!sources.items.empty()) features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
     SourceStats stats;
     RawRatings raw = read_ratings(source, cols, stats);
     char buf[256];
@@ -111,8 +155,9 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     report_progress(label, buf);
 
     FitContext ctx = fit_context(label);
-    rec->fit(raw, ctx);
+    rec->fit(raw, ctx, sources.empty() ? nullptr : &features);
     raw = RawRatings();  // free the input before serializing
+    features = FeatureSet();
     snprintf(buf, sizeof buf,
              "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in "
              "%.2f s",
@@ -122,21 +167,33 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     std::vector<uint8_t> bytes = rec->serialize();
     std::string history = history_json(rec->history());
 
-    return pg_call([&] {
-      TupleDesc desc;
-      if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-        elog(ERROR, "autorec._train must return a composite type");
-      desc = BlessTupleDesc(desc);
-      Datum values[7];
-      bool nulls[7] = {false, false, false, false, false, false, false};
-      values[0] = PointerGetDatum(to_bytea(bytes));
-      values[1] = CStringGetTextDatum(stats.resolved.c_str());
-      values[2] = Int64GetDatum(rec->users().size());
-      values[3] = Int64GetDatum(rec->items().size());
-      values[4] = Int64GetDatum(static_cast<int64>(rec->ratings().nnz()));
-      values[5] = Float8GetDatum(stats.seconds + rec->fit_seconds());
-      values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(history.c_str()));
-      return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-    });
+    return trained_tuple(fcinfo, *rec, bytes, stats.resolved, stats.seconds + rec->fit_seconds(),
+                         history);
+  });
+}
+
+// autorec._refresh_features(weights bytea) RETURNS autorec.trained: the model with its user and
+// item features read again from its feature sources (new users and items join it, unrated),
+// without retraining. Used by autorec_refresh_features().
+extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) {
+  return guard([&]() -> Datum {
+    if (PG_ARGISNULL(0)) throw Error(ErrorKind::InvalidParameter, "weights must not be NULL");
+    bytea* b = pg_call([&] { return PG_GETARG_BYTEA_PP(0); });
+    auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<Recommender> rec = Recommender::deserialize(
+        reinterpret_cast<const uint8_t*>(VARDATA_ANY(b)), VARSIZE_ANY_EXHDR(b));
+    FeatureSources sources = rec->feature_sources();
+    FeatureSet features;
+    if (!sources.empty()) {
+      Options options = rec->options();
+      SourceColumns cols = source_columns(options);
+      const std::string label = "autorec_refresh_features";
+      if (!sources.users.empty()) features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+      if (!sources.items.empty()) features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+    }
+    rec->refresh_features(features);  // errors for families without features
+    std::vector<uint8_t> bytes = rec->serialize();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return trained_tuple(fcinfo, *rec, bytes, "", seconds, history_json(rec->history()));
   });
 }

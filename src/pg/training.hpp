@@ -20,6 +20,10 @@ void report_progress(const std::string& label, const std::string& message);
 // The serialized model as a palloc'd bytea; errors clearly when it exceeds bytea's 1 GB.
 bytea* to_bytea(const std::vector<uint8_t>& bytes);
 
+// read_features() with a progress line.
+FeatureTable read_features_reporting(const std::string& label, const std::string& source,
+                                     const std::string& id_column, const std::string& what);
+
 // The options jsonb as JSON text.
 std::string jsonb_text(Jsonb* options);
 
