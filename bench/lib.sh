@@ -31,3 +31,32 @@ load_folds() {
     -c "CREATE TABLE ml100k (user_id int, item_id int, rating smallint, ts bigint)" \
     -c "\\copy ml100k FROM '$dir/u.data'"
 }
+
+# load_features DIR: MovieLens 100K's user and item attributes as feature tables for algorithm
+# 'content': ml_user_features (age, gender, occupation, first digit of the zip code) and
+# ml_item_features (release year, genres as text[]), from u.user, u.item and u.genre.
+load_features() {
+  local dir=$1
+  [ -f "$dir/u.user" ] && [ -f "$dir/u.item" ] || { echo "no u.user / u.item in $dir" >&2; exit 1; }
+  local genres=() flags=() g
+  while IFS='|' read -r name idx; do
+    [ -n "$name" ] || continue
+    genres+=("g$idx int")
+    flags+=("CASE WHEN g$idx = 1 THEN '$(printf %s "$name" | sed "s/'/''/g")' END")
+  done <"$dir/u.genre"
+  "${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ml_user, ml_item, ml_user_features, ml_item_features;
+CREATE TABLE ml_user (user_id int, age int, gender text, occupation text, zip text);
+\\copy ml_user FROM '$dir/u.user' WITH (FORMAT csv, DELIMITER '|', QUOTE E'\\x01')
+CREATE TABLE ml_item (item_id int, title text, released text, video_released text, url text,
+                      $(IFS=,; echo "${genres[*]}"));
+\\copy ml_item FROM '$dir/u.item' WITH (FORMAT csv, DELIMITER '|', QUOTE E'\\x01', ENCODING 'LATIN1')
+CREATE TABLE ml_user_features AS
+SELECT user_id, age, gender, occupation, left(zip, 1) AS zip_region FROM ml_user;
+CREATE TABLE ml_item_features AS
+SELECT item_id, extract(year FROM to_date(nullif(released, ''), 'DD-Mon-YYYY'))::int AS year,
+       array_remove(ARRAY[$(IFS=,; echo "${flags[*]}")], NULL) AS genres
+  FROM ml_item;
+SQL
+}

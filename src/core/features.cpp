@@ -96,9 +96,8 @@ std::vector<int> FeatureEncoder::map_columns(const FeatureTable& t, const std::s
   return out;
 }
 
-void FeatureEncoder::encode_row(const FeatureTable& t, const std::vector<int>& column_of,
-                                size_t r, std::vector<uint32_t>& index,
-                                std::vector<float>& value) const {
+void FeatureEncoder::encode_row(const FeatureTable& t, const std::vector<int>& column_of, size_t r,
+                                std::vector<uint32_t>& index, std::vector<float>& value) const {
   for (size_t k = 0; k < columns_.size(); ++k) {
     const Column& c = columns_[k];
     const FeatureColumn& src = t.columns[static_cast<size_t>(column_of[k])];
@@ -159,7 +158,8 @@ void FeatureEncoder::load(Reader& r, uint32_t base) {
       Reader::corrupt("feature standardisation");
     const uint64_t n_vocab = r.get<uint64_t>();
     if (n_vocab > r.remaining() / 8) Reader::corrupt("feature vocabulary size");
-    if (c.kind == FeatureKind::Numeric && n_vocab != 0) Reader::corrupt("numeric feature vocabulary");
+    if (c.kind == FeatureKind::Numeric && n_vocab != 0)
+      Reader::corrupt("numeric feature vocabulary");
     c.vocab.reserve(n_vocab);
     for (uint64_t j = 0; j < n_vocab; ++j) {
       c.vocab.push_back(r.get_string());

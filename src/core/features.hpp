@@ -72,9 +72,9 @@ class FeatureEncoder {
   struct Column {
     std::string name;
     FeatureKind kind = FeatureKind::Numeric;
-    double mean = 0, scale = 1;       // numeric: value (x - mean) / scale
-    std::vector<std::string> vocab;   // categorical and set: sorted distinct tokens
-    uint32_t first = 0;               // its first feature index
+    double mean = 0, scale = 1;      // numeric: value (x - mean) / scale
+    std::vector<std::string> vocab;  // categorical and set: sorted distinct tokens
+    uint32_t first = 0;              // its first feature index
   };
 
   FeatureEncoder() = default;

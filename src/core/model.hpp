@@ -107,8 +107,8 @@ class Model {
   virtual FeatureSources feature_sources() const { return {}; }
   virtual void refresh_features(const TrainingData& data) {
     (void)data;
-    throw Error(ErrorKind::NotSupported, "model algorithm \"" + algorithm() +
-                                             "\" does not use user or item features");
+    throw Error(ErrorKind::NotSupported,
+                "model algorithm \"" + algorithm() + "\" does not use user or item features");
   }
 
   // Upper estimate of the bytes fit() allocates beyond the training data the Recommender

@@ -73,7 +73,8 @@ void Recommender::add_ids(const std::vector<int64_t>& users, const std::vector<i
   };
   IdMap nu = merged(users_, users), ni = merged(items_, items);
   if (nu.size() == users_.size() && ni.size() == items_.size()) return;
-  std::vector<int32_t> umap(static_cast<size_t>(users_.size())), imap(static_cast<size_t>(items_.size()));
+  std::vector<int32_t> umap(static_cast<size_t>(users_.size())),
+      imap(static_cast<size_t>(items_.size()));
   for (int32_t u = 0; u < users_.size(); ++u) umap[u] = nu.find(users_.id(u));
   for (int32_t i = 0; i < items_.size(); ++i) imap[i] = ni.find(items_.id(i));
   std::vector<Triple> triples = ratings_.triples();
@@ -83,7 +84,8 @@ void Recommender::add_ids(const std::vector<int64_t>& users, const std::vector<i
   }
   ratings_ = RatingMatrix(nu.size(), ni.size(), triples);
   if (baseline_.user.size() == umap.size() && baseline_.item.size() == imap.size()) {
-    std::vector<float> bu(static_cast<size_t>(nu.size()), 0.0f), bi(static_cast<size_t>(ni.size()), 0.0f);
+    std::vector<float> bu(static_cast<size_t>(nu.size()), 0.0f),
+        bi(static_cast<size_t>(ni.size()), 0.0f);
     for (size_t u = 0; u < umap.size(); ++u) bu[umap[u]] = baseline_.user[u];
     for (size_t i = 0; i < imap.size(); ++i) bi[imap[i]] = baseline_.item[i];
     baseline_.user = std::move(bu);

@@ -194,9 +194,11 @@ extern "C" PGDLLEXPORT Datum autorec_fit_finalfn(PG_FUNCTION_ARGS) {
       Options o = rec->options();
       SourceColumns cols = source_columns(o);
       if (!sources.users.empty())
-        features.users = read_features_reporting("autorec_fit", sources.users, cols.user, "user_features");
+        features.users =
+            read_features_reporting("autorec_fit", sources.users, cols.user, "user_features");
       if (!sources.items.empty())
-        features.items = read_features_reporting("autorec_fit", sources.items, cols.item, "item_features");
+        features.items =
+            read_features_reporting("autorec_fit", sources.items, cols.item, "item_features");
     }
     FitContext ctx = fit_context("autorec_fit");
     rec->fit(raw, ctx, sources.empty() ? nullptr : &features);

@@ -200,10 +200,10 @@ namespace {
 struct FeatureReader {
   int attno;
   FeatureKind kind;
-  Kind number;       // numeric columns of a numeric type
-  Oid type;          // the column's base type
-  Oid out_func;      // text form of scalars or of array elements
-  Oid elem;          // arrays: element type
+  Kind number;   // numeric columns of a numeric type
+  Oid type;      // the column's base type
+  Oid out_func;  // text form of scalars or of array elements
+  Oid elem;      // arrays: element type
   int16 elem_len;
   bool elem_byval;
   char elem_align;
@@ -245,13 +245,14 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
   std::string found;
   for (int a = 0; a < desc->natts; ++a) {
     Form_pg_attribute att = TupleDescAttr(desc, a);
-    if (!att->attisdropped) found += (found.empty() ? "" : ", ") + std::string(NameStr(att->attname));
+    if (!att->attisdropped)
+      found += (found.empty() ? "" : ", ") + std::string(NameStr(att->attname));
   }
   if (id_attno <= 0)
-    throw Error(ErrorKind::InvalidParameter,
-                "the " + what + " source has no column " + id_column,
-                "Its columns are: " + found + ". The id column is named as in the ratings "
-                "source (options user_column and item_column).");
+    throw Error(ErrorKind::InvalidParameter, "the " + what + " source has no column " + id_column,
+                "Its columns are: " + found +
+                    ". The id column is named as in the ratings "
+                    "source (options user_column and item_column).");
   Kind id_kind = kind_of(TupleDescAttr(desc, id_attno - 1)->atttypid);
   if (id_kind != Kind::Int2 && id_kind != Kind::Int4 && id_kind != Kind::Int8) {
     const char* tname =
@@ -356,8 +357,7 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
     SPI_finish();
   });
   table.validate(what);
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return table;
 }
 

@@ -59,7 +59,8 @@ FeatureTable read_features_reporting(const std::string& label, const std::string
   SourceStats stats;
   FeatureTable t = read_features(source, id_column, what, stats);
   char buf[256];
-  snprintf(buf, sizeof buf, "read %llu rows of %s (%zu feature columns) in %.2f s (%llu with a NULL id skipped)",
+  snprintf(buf, sizeof buf,
+           "read %llu rows of %s (%zu feature columns) in %.2f s (%llu with a NULL id skipped)",
            static_cast<unsigned long long>(stats.rows), what.c_str(), t.columns.size(),
            stats.seconds, static_cast<unsigned long long>(stats.skipped_null));
   report_progress(label, buf);
@@ -143,8 +144,10 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     // Features first: they are usually small, and a bad feature source fails fast.
     FeatureSources sources = rec->feature_sources();
     FeatureSet features;
-    if (!sources.users.empty()) features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
-    if (!sources.items.empty()) features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+    if (!sources.users.empty())
+      features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+    if (!sources.items.empty())
+      features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
     SourceStats stats;
     RawRatings raw = read_ratings(source, cols, stats);
     char buf[256];
@@ -188,12 +191,15 @@ extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) 
       Options options = rec->options();
       SourceColumns cols = source_columns(options);
       const std::string label = "autorec_refresh_features";
-      if (!sources.users.empty()) features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
-      if (!sources.items.empty()) features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+      if (!sources.users.empty())
+        features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+      if (!sources.items.empty())
+        features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
     }
     rec->refresh_features(features);  // errors for families without features
     std::vector<uint8_t> bytes = rec->serialize();
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return trained_tuple(fcinfo, *rec, bytes, "", seconds, history_json(rec->history()));
   });
 }

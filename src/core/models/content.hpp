@@ -18,11 +18,12 @@ struct ContentOptions {
   std::string user_features, item_features;  // sources (table, view or query); "" = none
   bool use_ids = true;
   int factors = 16;
-  int epochs = 30;
+  int epochs = 60;
   double learning_rate = 0.01;
   double lr_decay = 0.95;
-  double reg_linear = 0.01, reg_factors = 0.02;
+  double reg_linear = 0.02, reg_factors = 0.05;
   double init_std = 0.05;
+  double id_dropout = 0.15;  // probability of training a rating without the user's / item's id
   double validation_fraction = 0;
   int patience = 3;
 
