@@ -5,7 +5,8 @@
 #   2. cold start: 10% of the items (chosen by a fixed seed) held out with all their ratings; the
 #      content models trained on the rest score them from their features, the baseline can only
 #      fall back to mu + b_u. RMSE on the held-out items side by side.
-# Usage: bench/content.sh [ML-100K dir] [--validate]
+# Usage: bench/content.sh [ML-100K dir] [--validate | --cold]
+#   --cold: the cold-start part only (COLD_SEED=n picks other items; default 1)
 #   --validate: instead, the mean RMSE on validation splits of u1..u5.base (10% of each, seed k;
 #   the test folds untouched) for the specs in CONTENT_SPECS (label:options-json, one per line),
 #   which is how the defaults were chosen.
@@ -44,7 +45,7 @@ SQL
 fi
 
 # 1. The official folds.
-bash "$ROOT/bench/folds.sh" "$DATA" \
+[ "$MODE" = --cold ] || bash "$ROOT/bench/folds.sh" "$DATA" \
   "baseline:baseline:{}" \
   "content-hybrid:content:{$FEATURES}" \
   "content-only:content:{$FEATURES, \"use_ids\": false}"

@@ -79,6 +79,8 @@ CALL autorec_train('bad', 'content', 'ratings', '{"item_features": "content_item
 CALL autorec_train('bad', 'content', 'ratings', '{"item_features": "content_items", "hidden": [10]}');
 SELECT autorec_refresh_features('content_base');
 SELECT autorec_refresh_features(NULL);
+SELECT autorec_refresh_features('nope');
+SELECT autorec._refresh_features('\x00112233'::bytea);
 ALTER TABLE content_users DROP COLUMN taste;
 SELECT autorec_refresh_features('content_hybrid');
 SELECT explain_recommendation(1, 2, 'content_hybrid');
