@@ -24,7 +24,21 @@ int main(int argc, char** argv) {
   const std::pair<const char*, const char*> small[] = {
       {"svd", R"({"factors": 2, "epochs": 3})"},
       {"autorec", R"({"hidden": [3], "epochs": 2})"},
+      {"content", R"({"item_features": "items", "factors": 2, "epochs": 2})"},
   };
+  // Item features for 'content': a number, a category and a set each.
+  FeatureSet features;
+  FeatureColumn year{"year", FeatureKind::Numeric}, kind{"kind", FeatureKind::Categorical},
+      tags{"tags", FeatureKind::Set};
+  for (int i = 1; i <= 7; ++i) {  // item 700 has features and no ratings
+    features.items.ids.push_back(i * 100);
+    year.add_number(1990 + i);
+    kind.add_token(i % 2 ? "a" : "b");
+    kind.end_row();
+    for (int t = 0; t < i % 3; ++t) tags.add_token(t ? "x" : "y");
+    tags.end_row();
+  }
+  features.items.columns = {year, kind, tags};
   int written = 0;
   for (const std::string& algo : algorithm_names()) {
     std::string opts = "{\"threads\": 1}";
@@ -37,7 +51,7 @@ int main(int argc, char** argv) {
       rec = Recommender::configure(algo, Options::parse("{\"threads\": 1}"));
     }
     FitContext ctx;
-    rec->fit(raw, ctx);
+    rec->fit(raw, ctx, rec->feature_sources().empty() ? nullptr : &features);
     std::vector<uint8_t> bytes = rec->serialize();
     std::ofstream(std::string(argv[1]) + "/" + algo + ".bin", std::ios::binary)
         .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
