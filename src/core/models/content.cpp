@@ -97,7 +97,7 @@ void ContentModel::check_options() const {
 }
 
 size_t ContentModel::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const {
-  // Training triples and their order, per-entity rows (~16 features each), parameters and a
+  // Training triples (and a copy in CSR), per-entity rows (~16 features each), parameters and a
   // best copy for early stopping, serving vectors.
   const size_t entities = static_cast<size_t>(n_users) + static_cast<size_t>(n_items);
   const size_t k = static_cast<size_t>(opt_.factors) + 1;
@@ -184,9 +184,7 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
   std::normal_distribution<float> normal(0.0f, static_cast<float>(opt_.init_std));
   for (float& x : v_) x = normal(rng);
 
-  const std::vector<Triple> triples = train->triples();
-  std::vector<uint32_t> order(triples.size());
-  std::iota(order.begin(), order.end(), 0u);
+  std::vector<Triple> triples = train->triples();  // shuffled in place each epoch
   const size_t n_chunks = (triples.size() + kChunk - 1) / kChunk;
   ThreadPool pool(ctx.threads);
   std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()),
@@ -220,7 +218,7 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
   for (int epoch = 1; epoch <= opt_.epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     ctx.check_interrupt();
-    std::shuffle(order.begin(), order.end(), rng);
+    std::shuffle(triples.begin(), triples.end(), rng);
     const fm::Params p{w0_, w_.data(), v_.data(), k};
     pool.run(
         n_chunks,
@@ -232,7 +230,7 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
           std::bernoulli_distribution drop(opt_.id_dropout);
           double acc = 0;
           for (size_t j = b; j < e; ++j) {
-            const Triple& t = triples[order[j]];
+            const Triple& t = triples[j];
             fm::Row ur = row(user_rows_, t.user), ir = row(item_rows_, t.item);
             if (dropout) {
               // The id feature is the last of a row: training without it makes the features
