@@ -11,6 +11,7 @@
 //     --folds N                                    only folds 1..N
 //     --ml1m DIR                                   also ML-1M, 90/10 split with seed 1
 //     --scale                                      also the synthetic 10M-rating speed test
+//     --scale-method M                             the same for method M only (repeatable)
 //     --no100k                                     skip ML-100K
 // Run from /work/main: the default data path is ../shared/data/ml-100k.
 #include <algorithm>
@@ -257,15 +258,16 @@ RawRatings synthetic_10m(uint64_t seed) {
   return r;
 }
 
-void scale_test() {
+void scale_test(const std::vector<std::string>& methods) {
   double t0 = now();
   RawRatings r = synthetic_10m(7);
   std::printf(
       "\nSynthetic ML-10M shape: %zu ratings, 70,000 users, 10,000 items (generated in "
       "%.1f s)\n",
       r.size(), now() - t0);
-  for (const char* m : {"sgd", "als"}) {
-    std::string c = std::string("{\"method\": \"") + m + "\", \"factors\": 50, \"epochs\": 15}";
+  for (const std::string& m : methods) {
+    std::string c =
+        m.front() == '{' ? m : "{\"method\": \"" + m + "\", \"factors\": 50, \"epochs\": 15}";
     auto rec = Recommender::configure("svd", Options::parse(c));
     FitContext ctx;
     t0 = now();
@@ -286,6 +288,7 @@ void scale_test() {
 int main(int argc, char** argv) {
   std::string dir = "../shared/data/ml-100k", ml1m_dir;
   std::vector<std::string> configs;
+  std::vector<std::string> scale_methods;
   bool validate = false, scale = false, skip100k = false;
   int folds = 5;
   for (int a = 1; a < argc; ++a) {
@@ -296,6 +299,8 @@ int main(int argc, char** argv) {
       validate = true;
     else if (s == "--scale")
       scale = true;
+    else if (s == "--scale-method" && a + 1 < argc)
+      scale = true, scale_methods.push_back(argv[++a]);
     else if (s == "--curves")
       g_curves = true;
     else if (s == "--no100k")
@@ -316,7 +321,8 @@ int main(int argc, char** argv) {
   try {
     if (!skip100k) ml100k(dir, configs, validate, folds);
     if (!ml1m_dir.empty()) ml1m(ml1m_dir, configs, validate);
-    if (scale) scale_test();
+    if (scale)
+      scale_test(scale_methods.empty() ? std::vector<std::string>{"sgd", "als"} : scale_methods);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -21,6 +21,7 @@ struct SvdOptions {
   svd::Hyper hyper;
   double lr_decay = 1;  // every learning rate is multiplied by this after each epoch
   double init_std = 0.1;
+  int cg_steps = 0;  // ALS: conjugate-gradient steps per solve, 0 = exact (Cholesky) solves
   double validation_fraction = 0;
   int patience = 3;
 

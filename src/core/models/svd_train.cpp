@@ -212,18 +212,23 @@ class SvdppRunner : public EpochRunner {
   std::vector<std::vector<uint32_t>> order_;
 };
 
-// ALS with biases: each user's [p_u; b_u] is the exact minimiser of the objective with the item
-// side fixed (a (k+1) x (k+1) solve against rows [q_i, 1]), then each item's [q_i; b_i] with the
-// user side fixed. Every solve is independent, so the result does not depend on the threads.
+// ALS with biases: each user's [p_u; b_u] minimises the objective with the item side fixed (a
+// (k+1) x (k+1) least-squares problem against rows [q_i, 1]), then each item's [q_i; b_i] with
+// the user side fixed. With cg_steps > 0 (the default) each problem is solved approximately by
+// that many steps of conjugate gradient from the current factors (ALS-CG, Takacs et al. 2011),
+// O(k) per rating and step; with 0, exactly by Cholesky, O(k^2) per rating. Every solve is
+// independent and sums in a fixed order, so the result does not depend on the threads.
 class AlsRunner : public EpochRunner {
  public:
-  AlsRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx)
-      : m_(m), p_(p), pool_(pool), ctx_(ctx) {
+  AlsRunner(const RatingMatrix& m, SvdParams& p, ThreadPool& pool, const FitContext& ctx,
+            int cg_steps)
+      : m_(m), p_(p), pool_(pool), ctx_(ctx), cg_steps_(cg_steps) {
     const int d = static_cast<int>(p_.P.cols()) + 1;
     for (int w = 0; w < pool_.size(); ++w) {
       ls_.emplace_back(d);
       sol_.emplace_back(static_cast<size_t>(d));
     }
+    if (cg_steps_ > 0) build_item_blocks();
   }
 
   double run(int, const Hyper& h) override {
@@ -232,20 +237,221 @@ class AlsRunner : public EpochRunner {
     reg_user[k] = h.reg_bu;
     reg_item[k] = h.reg_bi;
     half_pass(/*users=*/true, reg_user.data());
-    return std::sqrt(half_pass(/*users=*/false, reg_item.data()) / std::max<double>(1.0, m_.nnz()));
+    const double sse =
+        cg_steps_ > 0 ? item_pass_cg(reg_item.data()) : half_pass(/*users=*/false, reg_item.data());
+    return std::sqrt(sse / std::max<double>(1.0, m_.nnz()));
   }
 
  private:
-  // Solves every user (or item) against the fixed other side; returns the sum of squared
-  // residuals after the solves.
+  // The item half by conjugate gradient groups the items into blocks of consecutive items,
+  // few enough that a block's CG vectors stay in a core's L2 cache and with about equal rating
+  // counts; within a block, the ratings are listed user by user (runs), so that each sweep over
+  // them reads the user factors in order, each row once per block, and only the cached item
+  // rows at random. Gathering each item's user rows instead copies the large user matrix
+  // row by row, at random, every epoch: most of the time of the item half went there.
+  struct Run {
+    int32_t user, n;
+  };
+  void build_item_blocks() {
+    const int d = static_cast<int>(p_.P.cols()) + 1;
+    stride_ = static_cast<size_t>((d + 7) & ~7);
+    const int32_t ni = m_.n_items(), nu = m_.n_users();
+    const size_t cap = std::max<size_t>(8, (512 * 1024) / (2 * stride_ * sizeof(float)));
+    const size_t n_blocks = std::max<size_t>(8, (static_cast<size_t>(ni) + cap - 1) / cap);
+    const size_t target = std::max<size_t>(1, m_.nnz() / n_blocks);
+    std::vector<int32_t> block_of(static_cast<size_t>(ni));
+    block_item_.assign(1, 0);
+    size_t in_block = 0, block_nnz = 0;
+    for (int32_t i = 0; i < ni; ++i) {
+      if (in_block == cap || block_nnz >= target) {
+        block_item_.push_back(i);
+        in_block = block_nnz = 0;
+      }
+      block_of[static_cast<size_t>(i)] = static_cast<int32_t>(block_item_.size() - 1);
+      ++in_block;
+      block_nnz += m_.item(i).n;
+    }
+    block_item_.push_back(ni);
+    const size_t nb = block_item_.size() - 1;
+    // Counts, then fills: entries and runs of block b start at entry_ptr_[b] and run_ptr_[b].
+    std::vector<size_t> n_entries(nb + 1, 0), n_runs(nb + 1, 0);
+    std::vector<int32_t> last(nb, -1);
+    for (int32_t u = 0; u < nu; ++u) {
+      SparseRow r = m_.user(u);
+      for (size_t j = 0; j < r.n; ++j) {
+        const size_t b = static_cast<size_t>(block_of[static_cast<size_t>(r.index[j])]);
+        ++n_entries[b + 1];
+        if (last[b] != u) last[b] = u, ++n_runs[b + 1];
+      }
+    }
+    for (size_t b = 0; b < nb; ++b) {
+      n_entries[b + 1] += n_entries[b];
+      n_runs[b + 1] += n_runs[b];
+    }
+    entry_ptr_ = n_entries;
+    run_ptr_ = n_runs;
+    entry_item_.resize(m_.nnz());
+    entry_value_.resize(m_.nnz());
+    runs_.resize(run_ptr_[nb]);
+    std::fill(last.begin(), last.end(), -1);
+    for (int32_t u = 0; u < nu; ++u) {
+      SparseRow r = m_.user(u);
+      for (size_t j = 0; j < r.n; ++j) {
+        const size_t b = static_cast<size_t>(block_of[static_cast<size_t>(r.index[j])]);
+        if (last[b] != u) {
+          last[b] = u;
+          runs_[n_runs[b]++] = {u, 0};
+        }
+        ++runs_[n_runs[b] - 1].n;
+        const size_t e = n_entries[b]++;
+        entry_item_[e] = r.index[j] - block_item_[b];
+        entry_value_[e] = r.value[j];
+      }
+    }
+    for (int w = 0; w < pool_.size(); ++w) cg_scratch_.emplace_back(5 * cap * stride_);
+  }
+
+  // One sweep over the ratings of block b (svd::user_sweep for each run).
+  template <svd::Sweep S>
+  double sweep(size_t b, const float* v, float* acc, float* diag, float* x) const {
+    const int k = static_cast<int>(p_.P.cols());
+    const float mu = static_cast<float>(p_.mean);
+    size_t e = entry_ptr_[b];
+    double sse = 0;
+    for (size_t q = run_ptr_[b]; q < run_ptr_[b + 1]; ++q) {
+      const Run& run = runs_[q];
+      if (q + 8 < run_ptr_[b + 1]) prefetch_row(p_.P.data(), runs_[q + 8].user, k);
+      svd::copy_floats(x, p_.P.data() + static_cast<size_t>(run.user) * k, k);
+      sse += svd::user_sweep<S>(x, k + 1, entry_item_.data() + e, entry_value_.data() + e,
+                                static_cast<size_t>(run.n), mu + p_.bu[run.user], v, stride_, acc,
+                                diag);
+      e += static_cast<size_t>(run.n);
+    }
+    return sse;
+  }
+
+  // The item half by conjugate gradient, LeastSquares::solve_cg's iteration for the items of a
+  // block at once, from the current item factors; each block is one task. Returns the sum of
+  // squared residuals after the solves.
+  double item_pass_cg(const double* reg) {
+    const int k = static_cast<int>(p_.P.cols()), d = k + 1;
+    const size_t m = stride_, nb = block_item_.size() - 1;
+    std::vector<double> block_sse(nb, 0.0);
+    pool_.run(
+        nb,
+        [&](size_t b, int worker) {
+          const int32_t i0 = block_item_[b], i1 = block_item_[b + 1];
+          const size_t n_items = static_cast<size_t>(i1 - i0), len = n_items * m;
+          std::vector<float>& scratch = cg_scratch_[static_cast<size_t>(worker)];
+          std::fill(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(5 * len), 0.0f);
+          float *W = scratch.data(), *R = W + len, *D = R + len, *Pd = D + len, *Q = Pd + len;
+          std::vector<float> xbuf(m, 0.0f);  // [p_u, 1], zero padded
+          float* x = xbuf.data();
+          x[k] = 1.0f;
+          std::vector<double> rz(n_items, 0.0), nreg(static_cast<size_t>(d));
+          for (size_t a = 0; a < n_items; ++a) {
+            const int32_t i = i0 + static_cast<int32_t>(a);
+            svd::copy_floats(W + a * m, p_.Q.data() + static_cast<size_t>(i) * k, k);
+            W[a * m + static_cast<size_t>(k)] = p_.bi[i];
+          }
+          sweep<svd::Sweep::Residual>(b, W, R, D, x);
+          for (size_t a = 0; a < n_items; ++a) {
+            const double n = static_cast<double>(m_.item(i0 + static_cast<int32_t>(a)).n);
+            float *w = W + a * m, *r = R + a * m, *diag = D + a * m, *p = Pd + a * m;
+            if (n == 0) {  // nothing to fit: the penalty alone puts the minimum at 0
+              std::fill(w, w + d, 0.0f);
+              continue;
+            }
+            double s = 0;
+            for (int j = 0; j < d; ++j) {
+              const float nr = static_cast<float>(n * reg[j]);
+              r[j] -= nr * w[j];
+              diag[j] = diag[j] + nr > 0.0f ? diag[j] + nr : 1.0f;
+              p[j] = r[j] / diag[j];
+              s += static_cast<double>(r[j]) * p[j];
+            }
+            rz[a] = s;
+          }
+          for (int step = 0; step < cg_steps_; ++step) {
+            std::fill(Q, Q + len, 0.0f);
+            sweep<svd::Sweep::Product>(b, Pd, Q, nullptr, x);
+            for (size_t a = 0; a < n_items; ++a) {
+              if (!(rz[a] > 0)) continue;
+              const double n = static_cast<double>(m_.item(i0 + static_cast<int32_t>(a)).n);
+              float *w = W + a * m, *r = R + a * m, *diag = D + a * m, *p = Pd + a * m,
+                    *q = Q + a * m;
+              double pq = 0;
+              for (int j = 0; j < d; ++j) {
+                q[j] += static_cast<float>(n * reg[j]) * p[j];
+                pq += static_cast<double>(p[j]) * q[j];
+              }
+              if (!(pq > 0)) {
+                rz[a] = 0;
+                continue;
+              }
+              const float alpha = static_cast<float>(rz[a] / pq);
+              double s = 0;
+              for (int j = 0; j < d; ++j) {
+                w[j] += alpha * p[j];
+                r[j] -= alpha * q[j];
+                s += static_cast<double>(r[j]) * r[j] / diag[j];
+              }
+              const float beta = static_cast<float>(s / rz[a]);
+              for (int j = 0; j < d; ++j) p[j] = r[j] / diag[j] + beta * p[j];
+              rz[a] = s;
+            }
+          }
+          for (size_t a = 0; a < n_items; ++a) {
+            const int32_t i = i0 + static_cast<int32_t>(a);
+            float* w = W + a * m;
+            bool ok = true;
+            for (int j = 0; j < d; ++j) ok = ok && std::isfinite(w[j]);
+            if (!ok) exact_solve(false, i, reg, worker, w);
+            svd::copy_floats(p_.Q.data() + static_cast<size_t>(i) * k, w, k);
+            p_.bi[i] = w[k];
+          }
+          block_sse[b] = sweep<svd::Sweep::Error>(b, W, nullptr, nullptr, x);
+        },
+        &ctx_);
+    double sse = 0;
+    for (double v : block_sse) sse += v;
+    return sse;
+  }
+
+  // Loads ls with the least-squares problem of user (or item) idx: the other side's factor rows
+  // with a trailing 1 for the bias, the ratings less the mean and the other side's biases.
+  void gather(bool users, int32_t idx, svd::LeastSquares& ls) const {
+    const int k = static_cast<int>(p_.P.cols());
+    const RowMatrixF& other = users ? p_.Q : p_.P;
+    const Eigen::VectorXf& other_bias = users ? p_.bi : p_.bu;
+    const float mu = static_cast<float>(p_.mean);
+    SparseRow r = users ? m_.user(idx) : m_.item(idx);
+    ls.set_rows(r.n);
+    for (size_t j = 0; j < r.n; ++j) {
+      const int32_t o = r.index[j];
+      if (j + kAhead < r.n) prefetch_row(other.data(), r.index[j + kAhead], k);
+      float* x = ls.row(j);
+      svd::copy_floats(x, other.data() + static_cast<size_t>(o) * k, k);
+      x[k] = 1.0f;
+      ls.target(j) = r.value[j] - mu - other_bias[o];
+    }
+  }
+
+  // The exact solve for user (or item) idx into out (k + 1 floats).
+  void exact_solve(bool users, int32_t idx, const double* reg, int worker, float* out) {
+    svd::LeastSquares& ls = ls_[static_cast<size_t>(worker)];
+    gather(users, idx, ls);
+    ls.solve(reg, out);
+  }
+
+  // Solves every user (or item) against the fixed other side, exactly or (users only) by
+  // conjugate gradient from the current factors; returns the sum of squared residuals after
+  // the solves of items (0 for users).
   double half_pass(bool users, const double* reg) {
     const int k = static_cast<int>(p_.P.cols());
     const int32_t n = users ? m_.n_users() : m_.n_items();
     RowMatrixF& self = users ? p_.P : p_.Q;
-    const RowMatrixF& other = users ? p_.Q : p_.P;
     Eigen::VectorXf& self_bias = users ? p_.bu : p_.bi;
-    const Eigen::VectorXf& other_bias = users ? p_.bi : p_.bu;
-    const float mu = static_cast<float>(p_.mean);
     const size_t tasks = task_count(static_cast<size_t>(n));
     std::vector<double> task_sse(tasks, 0.0);
     pool_.run(
@@ -257,17 +463,14 @@ class AlsRunner : public EpochRunner {
           double sse = 0;
           for (size_t a = b; a < e; ++a) {
             const int32_t idx = static_cast<int32_t>(a);
-            SparseRow r = users ? m_.user(idx) : m_.item(idx);
-            ls.set_rows(r.n);
-            for (size_t j = 0; j < r.n; ++j) {
-              const int32_t o = r.index[j];
-              if (j + kAhead < r.n) prefetch_row(other.data(), r.index[j + kAhead], k);
-              float* x = ls.row(j);
-              svd::copy_floats(x, other.data() + static_cast<size_t>(o) * k, k);
-              x[k] = 1.0f;
-              ls.target(j) = r.value[j] - mu - other_bias[o];
+            gather(users, idx, ls);
+            if (cg_steps_ > 0) {
+              svd::copy_floats(sol, self.data() + static_cast<size_t>(idx) * k, k);
+              sol[k] = self_bias[idx];
+              ls.solve_cg(reg, sol, cg_steps_);
+            } else {
+              ls.solve(reg, sol);
             }
-            ls.solve(reg, sol);
             std::copy(sol, sol + k, self.data() + static_cast<size_t>(idx) * k);
             self_bias[idx] = sol[k];
             if (!users) sse += ls.residual(sol);
@@ -284,7 +487,18 @@ class AlsRunner : public EpochRunner {
   SvdParams& p_;
   ThreadPool& pool_;
   const FitContext& ctx_;
+  int cg_steps_;
   std::vector<svd::LeastSquares> ls_;
+  // Item half by conjugate gradient (build_item_blocks): row stride of its vectors, first item
+  // of each block (and the end), where each block's runs and entries start, the runs, the
+  // entries (item index within the block, rating), per worker room for the block's vectors.
+  size_t stride_ = 0;
+  std::vector<int32_t> block_item_;
+  std::vector<size_t> entry_ptr_, run_ptr_;
+  std::vector<Run> runs_;
+  std::vector<int32_t> entry_item_;
+  std::vector<float> entry_value_;
+  std::vector<std::vector<float>> cg_scratch_;
   std::vector<std::vector<float>> sol_;
 };
 
@@ -363,7 +577,7 @@ void train_svd(const SvdOptions& opt, const RatingMatrix& train,
       runner = std::make_unique<SvdppRunner>(train, params, pool, ctx, seed);
       break;
     case SvdOptions::Method::Als:
-      runner = std::make_unique<AlsRunner>(train, params, pool, ctx);
+      runner = std::make_unique<AlsRunner>(train, params, pool, ctx, opt.cg_steps);
       break;
   }
   Hyper h = opt.hyper;
