@@ -306,6 +306,66 @@ TEST(Svd, AlsSolveMatchesDenseSolve) {
   }
 }
 
+TEST(Svd, AlsConjugateGradientMatchesDenseSolve) {
+  // d = 7, 51 (the default), 80 (more vectors than the default) and 140 (the generic loops).
+  for (const int d : {7, 51, 80, 140}) {
+    std::mt19937_64 rng(11 + d);
+    const int n = 60;  // fewer rows than unknowns for d = 80, 140: the penalty makes it definite
+    std::normal_distribution<float> nd(0, 1);
+    std::uniform_real_distribution<double> ur(0.05, 0.4);
+    std::vector<double> reg(d);
+    for (double& r : reg) r = ur(rng);
+    svd::LeastSquares ls(d);
+    ls.set_rows(n);
+    for (int a = 0; a < n; ++a) {
+      for (int b = 0; b < d - 1; ++b) ls.row(a)[b] = 0.3f * nd(rng);
+      ls.row(a)[d - 1] = 1;
+      ls.target(a) = nd(rng) + 1;
+    }
+    Eigen::VectorXf want(d), got = Eigen::VectorXf::Zero(d);
+    ls.solve(reg.data(), want.data());
+    // Enough steps from zero reach the exact solution; a few from it stay there.
+    ls.solve_cg(reg.data(), got.data(), 3 * d);
+    for (int j = 0; j < d; ++j) EXPECT_NEAR(got[j], want[j], 1e-4) << d << " " << j;
+    ls.solve_cg(reg.data(), got.data(), 2);
+    for (int j = 0; j < d; ++j) EXPECT_NEAR(got[j], want[j], 1e-4) << d << " " << j;
+    // Two steps from zero already lower the objective.
+    auto objective = [&](const Eigen::VectorXf& w) {
+      double o = ls.residual(w.data());
+      for (int j = 0; j < d; ++j) o += n * reg[j] * w[j] * w[j];
+      return o;
+    };
+    Eigen::VectorXf two = Eigen::VectorXf::Zero(d);
+    ls.solve_cg(reg.data(), two.data(), 2);
+    EXPECT_LT(objective(two), objective(Eigen::VectorXf::Zero(d)));
+    EXPECT_GE(objective(two), objective(want) - 1e-3);
+    // No rows: zero.
+    ls.set_rows(0);
+    ls.solve_cg(reg.data(), two.data(), 2);
+    EXPECT_EQ(two.norm(), 0.0f);
+  }
+}
+
+TEST(Svd, AlsByConjugateGradientFollowsExactAls) {
+  // With many steps per solve, ALS-CG (per-user solves, item blocks swept user by user) takes
+  // the same path as exact ALS; with the default two steps it ends close to it.
+  LowRank d = low_rank(300, 200, 0.3, 0.3, 12);
+  for (const int k : {4, 70, 140}) {
+    const std::string base = R"({"method": "als", "epochs": 3, "factors": )" + std::to_string(k);
+    auto exact = fit(d.train, base + R"(, "cg_steps": 0})");
+    auto many = fit(d.train, base + R"(, "cg_steps": 200})");
+    auto two = fit(d.train, base + "}");
+    const SvdParams& a = svd_of(*exact).params();
+    const SvdParams& b = svd_of(*many).params();
+    EXPECT_LT((a.P - b.P).cwiseAbs().maxCoeff(), 2e-3) << k;
+    EXPECT_LT((a.Q - b.Q).cwiseAbs().maxCoeff(), 2e-3) << k;
+    EXPECT_LT((a.bu - b.bu).cwiseAbs().maxCoeff(), 2e-3) << k;
+    EXPECT_LT((a.bi - b.bi).cwiseAbs().maxCoeff(), 2e-3) << k;
+    EXPECT_NEAR(exact->history().back().train_rmse, many->history().back().train_rmse, 1e-4);
+    EXPECT_NEAR(test_rmse(*two, d.test), test_rmse(*exact, d.test), 0.01) << k;
+  }
+}
+
 TEST(Svd, RecoversLowRankMatrixToNoiseLevel) {
   const double noise = 0.1;
   LowRank d = low_rank(300, 200, 0.3, noise, 6);
@@ -516,6 +576,8 @@ TEST(Svd, RejectsBadOptions) {
   expect_error(R"({"init_std": 5})", "init_std");
   expect_error(R"({"method": "als", "learning_rate": 0.01})", "learning_rate");
   expect_error(R"({"method": "als", "lr_decay": 0.9})", "lr_decay");
+  expect_error(R"({"method": "sgd", "cg_steps": 2})", "cg_steps");
+  expect_error(R"({"method": "als", "cg_steps": -1})", "cg_steps");
   expect_error(R"({"method": "sgd", "reg_yj": 0.1})", "reg_yj");
   expect_error(R"({"factor": 10})", "factor");
   EXPECT_NO_THROW(Recommender::configure(

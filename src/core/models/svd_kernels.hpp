@@ -566,6 +566,11 @@ inline double user_sweep(const float* x, int d, const int32_t* items, const floa
   return sse;
 }
 
+// Conjugate gradient stops once r . M^-1 r has fallen by this factor (the residual by 1e5):
+// float rounding leaves about 1e-7 of it, and more steps would only chase rounding noise into
+// ever smaller, finally denormal, directions.
+constexpr double kCgTolerance = 1e-10;
+
 // The regularised least-squares problem of ALS and fold-in: given rows x_t (n x d, the other
 // side's factors with a trailing 1 for the bias) and targets y_t, finds w minimising
 //   sum_t (y_t - x_t . w)^2 + n * sum_j reg_j w_j^2.
@@ -639,7 +644,8 @@ class LeastSquares {
       p[j] = z[j];
       rz += static_cast<double>(r[j]) * z[j];
     }
-    for (int step = 0; step < steps && rz > 0; ++step) {
+    const double stop = rz * kCgTolerance;
+    for (int step = 0; step < steps && rz > stop; ++step) {
       std::fill(q, q + m, 0.0f);
       product_pass(x_.data(), n_, d_, ld_, p, q);
       double pq = 0;

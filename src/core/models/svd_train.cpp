@@ -348,7 +348,7 @@ class AlsRunner : public EpochRunner {
           std::vector<float> xbuf(m, 0.0f);  // [p_u, 1], zero padded
           float* x = xbuf.data();
           x[k] = 1.0f;
-          std::vector<double> rz(n_items, 0.0), nreg(static_cast<size_t>(d));
+          std::vector<double> rz(n_items, 0.0), stop(n_items, 0.0);
           for (size_t a = 0; a < n_items; ++a) {
             const int32_t i = i0 + static_cast<int32_t>(a);
             svd::copy_floats(W + a * m, p_.Q.data() + static_cast<size_t>(i) * k, k);
@@ -371,12 +371,13 @@ class AlsRunner : public EpochRunner {
               s += static_cast<double>(r[j]) * p[j];
             }
             rz[a] = s;
+            stop[a] = s * svd::kCgTolerance;
           }
           for (int step = 0; step < cg_steps_; ++step) {
             std::fill(Q, Q + len, 0.0f);
             sweep<svd::Sweep::Product>(b, Pd, Q, nullptr, x);
             for (size_t a = 0; a < n_items; ++a) {
-              if (!(rz[a] > 0)) continue;
+              if (!(rz[a] > stop[a])) continue;
               const double n = static_cast<double>(m_.item(i0 + static_cast<int32_t>(a)).n);
               float *w = W + a * m, *r = R + a * m, *diag = D + a * m, *p = Pd + a * m,
                     *q = Q + a * m;
