@@ -11,7 +11,10 @@
 //     --folds N                                    only folds 1..N
 //     --ml1m DIR                                   also ML-1M, 90/10 split with seed 1
 //     --scale                                      also the synthetic 10M-rating speed test
-//     --scale-method M                             the same for method M only (repeatable)
+//     --scale-method M                             the same for method M only (repeatable; M may
+//                                                  also be a whole configuration)
+//     --scale-file F                               the speed test on F's ratings instead (lines
+//                                                  "user item rating", e.g. bench/scale.sh's table)
 //     --no100k                                     skip ML-100K
 // Run from /work/main: the default data path is ../shared/data/ml-100k.
 #include <algorithm>
@@ -258,13 +261,16 @@ RawRatings synthetic_10m(uint64_t seed) {
   return r;
 }
 
-void scale_test(const std::vector<std::string>& methods) {
+void scale_test(const std::vector<std::string>& methods, const std::string& file) {
   double t0 = now();
-  RawRatings r = synthetic_10m(7);
-  std::printf(
-      "\nSynthetic ML-10M shape: %zu ratings, 70,000 users, 10,000 items (generated in "
-      "%.1f s)\n",
-      r.size(), now() - t0);
+  RawRatings r = file.empty() ? synthetic_10m(7) : bench::load_ratings(file);
+  if (file.empty())
+    std::printf(
+        "\nSynthetic ML-10M shape: %zu ratings, 70,000 users, 10,000 items (generated in "
+        "%.1f s)\n",
+        r.size(), now() - t0);
+  else
+    std::printf("\n%s: %zu ratings (read in %.1f s)\n", file.c_str(), r.size(), now() - t0);
   for (const std::string& m : methods) {
     std::string c =
         m.front() == '{' ? m : "{\"method\": \"" + m + "\", \"factors\": 50, \"epochs\": 15}";
@@ -289,6 +295,7 @@ int main(int argc, char** argv) {
   std::string dir = "../shared/data/ml-100k", ml1m_dir;
   std::vector<std::string> configs;
   std::vector<std::string> scale_methods;
+  std::string scale_file;
   bool validate = false, scale = false, skip100k = false;
   int folds = 5;
   for (int a = 1; a < argc; ++a) {
@@ -299,6 +306,8 @@ int main(int argc, char** argv) {
       validate = true;
     else if (s == "--scale")
       scale = true;
+    else if (s == "--scale-file" && a + 1 < argc)
+      scale = true, scale_file = argv[++a];
     else if (s == "--scale-method" && a + 1 < argc)
       scale = true, scale_methods.push_back(argv[++a]);
     else if (s == "--curves")
@@ -322,7 +331,8 @@ int main(int argc, char** argv) {
     if (!skip100k) ml100k(dir, configs, validate, folds);
     if (!ml1m_dir.empty()) ml1m(ml1m_dir, configs, validate);
     if (scale)
-      scale_test(scale_methods.empty() ? std::vector<std::string>{"sgd", "als"} : scale_methods);
+      scale_test(scale_methods.empty() ? std::vector<std::string>{"sgd", "als"} : scale_methods,
+                 scale_file);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
