@@ -10,6 +10,8 @@
 //     --curves                                     with --validate: print every epoch
 //     --folds N                                    only folds 1..N
 //     --ml1m DIR                                   also ML-1M, 90/10 split with seed 1
+//     --splits N                                   ML-1M: mean over the splits with seeds 1..N
+//                                                  (the AutoRec paper's protocol repeats 5)
 //     --scale                                      also the synthetic 10M-rating speed test
 //     --scale-method M                             the same for method M only (repeatable; M may
 //                                                  also be a whole configuration)
@@ -177,26 +179,48 @@ void ml100k(const std::string& dir, const std::vector<std::string>& configs, boo
         " recommend_for_ratings() with a user's ratings: fold-in, score, top 10)\n");
 }
 
-void ml1m(const std::string& dir, const std::vector<std::string>& configs, bool validate) {
+void ml1m(const std::string& dir, const std::vector<std::string>& configs, bool validate,
+          int splits) {
   RawRatings all = bench::load_ratings(dir + "/ratings.dat");
-  RawRatings train, test;
-  bench::split_90_10(all, 1, train, test);
-  std::printf("\nML-1M, random 90/10 split seed 1 (%zu train, %zu test)%s\n", train.size(),
-              test.size(), validate ? ", validation mode (10% of train held out)" : "");
+  std::vector<RawRatings> trains(splits), tests(splits);
+  for (int s = 0; s < splits; ++s) bench::split_90_10(all, s + 1, trains[s], tests[s]);
+  std::printf(
+      "\nML-1M, random 90/10 splits with seeds 1..%d (%zu train, %zu test in the first)%s\n",
+      splits, trains[0].size(), tests[0].size(),
+      validate ? ", validation mode (10% of train held out)" : "");
   for (const std::string& c : configs) {
     if (validate) {
       std::printf("%s\n", c.c_str());
-      Run r = run_one(with_validation(c), train, nullptr);
+      Run r = run_one(with_validation(c), trains[0], nullptr);
       print_history({r.history});
       std::printf("  fit s %.2f\n", r.fit_s);
-    } else {
-      Run r = run_one(c, train, &test);
-      std::printf(
-          "%-36s RMSE %.4f  MAE %.4f  fit %.2f s (cpu %.2f s)  eval %.2f s  %.1f MB  %d epochs\n",
-          c.c_str(), r.rmse, r.mae, r.fit_s, r.fit_cpu, r.eval_s, r.bytes / 1e6, r.epochs);
+      std::fflush(stdout);
+      continue;
     }
+    Run m;
+    std::string per_split;
+    for (int s = 0; s < splits; ++s) {
+      Run r = run_one(c, trains[s], &tests[s]);
+      m.rmse += r.rmse / splits;
+      m.mae += r.mae / splits;
+      m.fit_s += r.fit_s / splits;
+      m.fit_cpu += r.fit_cpu / splits;
+      m.eval_s += r.eval_s / splits;
+      m.bytes = r.bytes;
+      m.epochs = r.epochs;
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " %.4f", r.rmse);
+      per_split += buf;
+    }
+    std::printf(
+        "%-36s RMSE %.4f  MAE %.4f  fit %.2f s (cpu %.2f s)  eval %.2f s  %.1f MB  %d epochs"
+        "%s%s\n",
+        c.c_str(), m.rmse, m.mae, m.fit_s, m.fit_cpu, m.eval_s, m.bytes / 1e6, m.epochs,
+        splits > 1 ? "  per split:" : "", splits > 1 ? per_split.c_str() : "");
     std::fflush(stdout);
   }
+  if (!validate && splits > 1)
+    std::printf("(mean over the splits; fit and eval seconds per split)\n");
 }
 
 // 70,000 users x 10,000 items, 10M distinct ratings: item popularity and user activity are
@@ -297,7 +321,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> scale_methods;
   std::string scale_file;
   bool validate = false, scale = false, skip100k = false;
-  int folds = 5;
+  int folds = 5, splits = 1;
   for (int a = 1; a < argc; ++a) {
     std::string s = argv[a];
     if (s == "--config" && a + 1 < argc)
@@ -316,6 +340,8 @@ int main(int argc, char** argv) {
       skip100k = true;
     else if (s == "--folds" && a + 1 < argc)
       folds = std::max(1, std::min(5, std::atoi(argv[++a])));
+    else if (s == "--splits" && a + 1 < argc)
+      splits = std::max(1, std::min(20, std::atoi(argv[++a])));
     else if (s == "--ml1m" && a + 1 < argc)
       ml1m_dir = argv[++a];
     else if (s.rfind("--", 0) != 0)
@@ -329,7 +355,7 @@ int main(int argc, char** argv) {
     configs = {R"({"method": "sgd"})", R"({"method": "als"})", R"({"method": "svdpp"})"};
   try {
     if (!skip100k) ml100k(dir, configs, validate, folds);
-    if (!ml1m_dir.empty()) ml1m(ml1m_dir, configs, validate);
+    if (!ml1m_dir.empty()) ml1m(ml1m_dir, configs, validate, splits);
     if (scale)
       scale_test(scale_methods.empty() ? std::vector<std::string>{"sgd", "als"} : scale_methods,
                  scale_file);
