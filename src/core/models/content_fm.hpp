@@ -38,11 +38,10 @@ struct ConstParams {
   int k = 0;
 };
 
-// The part of y that one row contributes on its own (a above); s (k entries) receives sum x v.
-inline double side(const ConstParams& p, Row r, float* s) {
+// Adds row r to the sums y is made of: lin += sum w x, s += sum x v (k entries),
+// sq += sum x^2 |v|^2.
+inline void accumulate(const ConstParams& p, Row r, float* s, double& lin, double& sq) {
   const int k = p.k;
-  for (int f = 0; f < k; ++f) s[f] = 0;
-  double lin = 0, sq = 0;
   for (size_t j = 0; j < r.n; ++j) {
     const float x = r.value[j];
     const float* v = p.v + static_cast<size_t>(r.index[j]) * static_cast<size_t>(k);
@@ -54,31 +53,30 @@ inline double side(const ConstParams& p, Row r, float* s) {
     }
     sq += static_cast<double>(x) * x * n2;
   }
+}
+
+// The pairwise term from the sums: (|s|^2 - sq) / 2.
+inline double pairwise(const float* s, int k, double sq) {
   double s2 = 0;
   for (int f = 0; f < k; ++f) s2 += static_cast<double>(s[f]) * s[f];
-  return lin + 0.5 * (s2 - sq);
+  return 0.5 * (s2 - sq);
+}
+
+// The part of y that one row contributes on its own (a above); s (k entries) receives sum x v.
+inline double side(const ConstParams& p, Row r, float* s) {
+  for (int f = 0; f < p.k; ++f) s[f] = 0;
+  double lin = 0, sq = 0;
+  accumulate(p, r, s, lin, sq);
+  return lin + pairwise(s, p.k, sq);
 }
 
 // y for the pair (a, b); s (k entries) receives the sum of x v over both rows.
 inline double predict(const ConstParams& p, Row a, Row b, float* s) {
-  const int k = p.k;
-  for (int f = 0; f < k; ++f) s[f] = 0;
+  for (int f = 0; f < p.k; ++f) s[f] = 0;
   double lin = 0, sq = 0;
-  for (const Row& r : {a, b})
-    for (size_t j = 0; j < r.n; ++j) {
-      const float x = r.value[j];
-      const float* v = p.v + static_cast<size_t>(r.index[j]) * static_cast<size_t>(k);
-      lin += static_cast<double>(p.w[r.index[j]]) * x;
-      float n2 = 0;
-      for (int f = 0; f < k; ++f) {
-        s[f] += x * v[f];
-        n2 += v[f] * v[f];
-      }
-      sq += static_cast<double>(x) * x * n2;
-    }
-  double s2 = 0;
-  for (int f = 0; f < k; ++f) s2 += static_cast<double>(s[f]) * s[f];
-  return p.w0 + lin + 0.5 * (s2 - sq);
+  accumulate(p, a, s, lin, sq);
+  accumulate(p, b, s, lin, sq);
+  return p.w0 + lin + pairwise(s, p.k, sq);
 }
 
 // One SGD step on the rating r of the pair (a, b) for the per-rating objective
