@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The main job, end to end on a fresh machine: install what is missing, build, start the
 # project's local PostgreSQL (.run/, port 5499), load MovieLens 100K, train every model family,
-# print top-10 recommendations with titles and an accuracy table.
+# print top-10 recommendations with titles and an accuracy table. The content family needs the
+# user and item attributes (u.user, u.item), so it is trained only on the real data.
 # Usage: scripts/demo.sh [ML-100K directory]   (default ../shared/data/ml-100k)
 # Set AUTOREC_DSN to use an existing server instead (a libpq connection string).
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/bench/lib.sh"  # load_features
 cd "$ROOT"
 DATA=${1:-$ROOT/../shared/data/ml-100k}
 USER_ID=${AUTOREC_DEMO_USER:-42}
@@ -68,6 +70,13 @@ CALL autorec_train('knn', 'knn', 'train', '{"kind": "item", "similarity": "pears
 CALL autorec_train('svd', 'svd', 'train');
 CALL autorec_train('autorec', 'autorec', 'train');
 SELECT autorec_set_default('autorec');
+SQL
+if [ -n "$DATA" ]; then
+  load_features "$DATA"
+  "${PSQL[@]}" -c "SET client_min_messages = warning" \
+    -c "CALL autorec_train('content', 'content', 'train', '{\"user_features\": \"ml_user_features\", \"item_features\": \"ml_item_features\"}')"
+fi
+"${PSQL[@]}" <<'SQL'
 SELECT model, algorithm, n_users, n_items, n_ratings, pg_size_pretty(size_bytes) AS size,
        round(train_seconds::numeric, 2) AS train_seconds
   FROM autorec_models ORDER BY model;
