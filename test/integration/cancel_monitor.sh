@@ -13,7 +13,7 @@ SELECT (g % 60000) AS user_id, (g * 7919 % 20000) AS item_id, (g % 5 + 1) AS rat
 SQL
 
 log=$(mktemp)
-psql -X -d $DB -c "CALL autorec_train('long', 'baseline', 'big', '{\"epochs\": 1000}')" >"$log" 2>&1 &
+psql -X -d $DB -c "CALL autorec_train('long', 'svd', 'big', '{\"epochs\": 10000, \"factors\": 200}')" >"$log" 2>&1 &
 client=$!
 
 # Wait until the training reports its progress in pg_stat_activity.
