@@ -201,4 +201,16 @@ ValidationSplit split_for_validation(const RatingMatrix& m, double fraction, uin
   return s;
 }
 
+const RatingMatrix& training_part(const RatingMatrix& full, double fraction, uint64_t seed,
+                                  ValidationSplit& split) {
+  split = ValidationSplit{};
+  if (fraction <= 0) return full;
+  split = split_for_validation(full, fraction, seed);
+  if (split.validation.empty() || split.train.nnz() == 0) {
+    split.validation.clear();
+    return full;
+  }
+  return split.train;
+}
+
 }  // namespace autorec

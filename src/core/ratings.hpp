@@ -106,4 +106,10 @@ struct ValidationSplit {
 };
 ValidationSplit split_for_validation(const RatingMatrix& m, double fraction, uint64_t seed);
 
+// What a model that stops early on validation trains on: with fraction > 0, fills `split` and
+// returns split.train; returns `full` (and leaves no validation ratings) when fraction is 0 or
+// either part of the split would be empty.
+const RatingMatrix& training_part(const RatingMatrix& full, double fraction, uint64_t seed,
+                                  ValidationSplit& split);
+
 }  // namespace autorec

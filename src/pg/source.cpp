@@ -43,6 +43,25 @@ std::string source_sql(const std::string& source, std::string& resolved) {
   return std::string("SELECT * FROM ") + qualified;
 }
 
+// Connects SPI and opens a read-only cursor over the source; empty_error is the error for a
+// blank source, what names the source in a failed prepare.
+Portal open_source_cursor(const std::string& source, const std::string& empty_error,
+                          const char* what, SourceStats& stats) {
+  if (source.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(ErrorKind::InvalidParameter, empty_error,
+                "Name a table or view, or give a SELECT query.");
+  pg_call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
+  });
+  std::string sql = source_sql(source, stats.resolved);
+  return pg_call([&] {
+    SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
+    if (plan == nullptr)
+      elog(ERROR, "could not prepare the %s query: %s", what, SPI_result_code_string(SPI_result));
+    return SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+  });
+}
+
 enum class Kind { Int2, Int4, Int8, Float4, Float8, Numeric, Invalid };
 
 Kind kind_of(Oid type) {
@@ -96,19 +115,7 @@ SourceColumns source_columns(Options& o) {
 RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
                         SourceStats& stats) {
   auto start = std::chrono::steady_clock::now();
-  if (source.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw Error(ErrorKind::InvalidParameter, "the source is empty",
-                "Name a table or view, or give a SELECT query.");
-  pg_call([] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
-  });
-  std::string sql = source_sql(source, stats.resolved);
-  Portal portal = pg_call([&] {
-    SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
-    if (plan == nullptr)
-      elog(ERROR, "could not prepare the source query: %s", SPI_result_code_string(SPI_result));
-    return SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
-  });
+  Portal portal = open_source_cursor(source, "the source is empty", "source", stats);
   TupleDesc desc = portal->tupDesc;
 
   const std::string* names[3] = {&cols.user, &cols.item, &cols.rating};
@@ -225,20 +232,8 @@ double feature_number(Datum d, const FeatureReader& c) {
 FeatureTable read_features(const std::string& source, const std::string& id_column,
                            const std::string& what, SourceStats& stats) {
   auto start = std::chrono::steady_clock::now();
-  if (source.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw Error(ErrorKind::InvalidParameter, "option \"" + what + "\" is empty",
-                "Name a table or view, or give a SELECT query.");
-  pg_call([] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
-  });
-  std::string sql = source_sql(source, stats.resolved);
-  Portal portal = pg_call([&] {
-    SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
-    if (plan == nullptr)
-      elog(ERROR, "could not prepare the %s query: %s", what.c_str(),
-           SPI_result_code_string(SPI_result));
-    return SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
-  });
+  Portal portal =
+      open_source_cursor(source, "option \"" + what + "\" is empty", what.c_str(), stats);
   TupleDesc desc = portal->tupDesc;
 
   int id_attno = pg_call([&] { return SPI_fnumber(desc, id_column.c_str()); });

@@ -93,11 +93,7 @@ void AutoRecModel::fit(const TrainingData& data, FitContext& ctx) {
   net_ = AutoRecNet<float>(shape);
 
   ValidationSplit split;
-  const RatingMatrix* train = &full;
-  if (config_.validation_fraction > 0) {
-    split = split_for_validation(full, config_.validation_fraction, ctx.seed);
-    train = &split.train;
-  }
+  const RatingMatrix* train = &training_part(full, config_.validation_fraction, ctx.seed, split);
   SparseExamples examples = SparseExamples::from(*train, items);
   TrainProblem p = make_problem(examples, split.validation, full);
   feature_trained_.assign(static_cast<size_t>(examples.n_features), 0);

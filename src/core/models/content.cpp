@@ -169,14 +169,7 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
   encode_rows(data);
 
   ValidationSplit split;
-  const RatingMatrix* train = &full;
-  if (opt_.validation_fraction > 0) {
-    split = split_for_validation(full, opt_.validation_fraction, ctx.seed ^ 0x76A11DA7Eull);
-    if (split.validation.empty() || split.train.nnz() == 0)
-      split.validation.clear();
-    else
-      train = &split.train;
-  }
+  const RatingMatrix* train = &training_part(full, opt_.validation_fraction, ctx.seed ^ 0x76A11DA7Eull, split);
   w0_ = train->mean();
   w_.assign(n_f, 0.0f);
   v_.resize(static_cast<size_t>(n_f) * static_cast<size_t>(k));

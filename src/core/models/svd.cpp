@@ -182,14 +182,7 @@ void SvdModel::fit(const TrainingData& data, FitContext& ctx) {
                     " MB, more than a model can hold (1 GB)",
                 "Use fewer factors.");
   ValidationSplit split;
-  const RatingMatrix* train = &full;
-  if (opt_.validation_fraction > 0) {
-    split = split_for_validation(full, opt_.validation_fraction, ctx.seed ^ 0x76A11DA7Eull);
-    if (split.validation.empty() || split.train.nnz() == 0)
-      split.validation.clear();
-    else
-      train = &split.train;
-  }
+  const RatingMatrix* train = &training_part(full, opt_.validation_fraction, ctx.seed ^ 0x76A11DA7Eull, split);
 
   SvdParams& p = params_;
   p.mean = train->mean();
