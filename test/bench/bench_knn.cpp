@@ -6,6 +6,7 @@
 //   bench_knn --memory                           synthetic set only (run alone: peak RSS)
 //   bench_knn --options '{"k": 20}' [dir]        one variant of your own on ML-100K
 //   bench_knn --select-damping [dir]             choose damping on validation splits only
+//   bench_knn --score [dir]                      recommend()'s scoring on all of u.data
 #include <sys/resource.h>
 #include <time.h>
 
@@ -258,6 +259,43 @@ void select_damping(const std::string& dir) {
   }
 }
 
+// The CPU cost of recommend()'s scoring step on the model bench/latency.sh serves (all of
+// u.data): every user scored `rounds` times; mean per user over all rounds and in the fastest
+// round (the least disturbed by other processes), and the slowest single user.
+void score_cost(const std::string& dir) {
+  RawRatings all = bench::load_ratings(dir + "/u.data");
+  const char* variants[][2] = {
+      {"item pearson_baseline + baseline",
+       R"({"kind":"item","similarity":"pearson_baseline","predictor":"baseline"})"},
+      {"item cosine + basic (defaults)", R"({})"},
+      {"item pearson + means", R"({"kind":"item","similarity":"pearson","predictor":"means"})"}};
+  const int rounds = 10;
+  std::printf("ML-100K u.data: CPU time to score all items for one user (%d rounds)\n", rounds);
+  std::printf("%-36s %10s %10s %10s\n", "variant", "mean ms", "best round", "worst ms");
+  for (const auto& v : variants) {
+    auto rec = Recommender::configure("knn", Options::parse(v[1]));
+    FitContext ctx;
+    rec->fit(all, ctx);
+    std::vector<float> scores;
+    const int32_t n = static_cast<int32_t>(rec->users().size());
+    double total = 0, best_round = 1e300, worst = 0;
+    for (int round = 0; round < rounds; ++round) {
+      double round_total = 0;
+      for (int32_t u = 0; u < n; ++u) {
+        const double t0 = thread_cpu();
+        rec->score_user(u, scores);
+        const double t = thread_cpu() - t0;
+        round_total += t;
+        worst = std::max(worst, t);
+      }
+      total += round_total;
+      best_round = std::min(best_round, round_total);
+    }
+    std::printf("%-36s %10.4f %10.4f %10.4f\n", v[0], total * 1000 / (rounds * n),
+                best_round * 1000 / n, worst * 1000);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -272,6 +310,10 @@ int main(int argc, char** argv) {
     }
     if (argc > 1 && std::strcmp(argv[1], "--select-damping") == 0) {
       select_damping(argc > 2 ? argv[2] : "../shared/data/ml-100k");
+      return 0;
+    }
+    if (argc > 1 && std::strcmp(argv[1], "--score") == 0) {
+      score_cost(argc > 2 ? argv[2] : "../shared/data/ml-100k");
       return 0;
     }
     if (argc > 2 && std::strcmp(argv[1], "--options") == 0) {

@@ -398,8 +398,8 @@ TEST(Knn, PrunesToMaxNeighborsBySupportWeightedSimilarity) {
 }
 
 TEST(Knn, ScoreAgreesWithPredictWhenPruned) {
-  // Pruned lists, several k: the inverted scoring pass (and its take-back of neighbours ranked
-  // after the k-th) must select exactly the neighbours predict() walks to.
+  // Pruned lists, several k: the inverted scoring pass (and its recount of the targets with
+  // more than k rated neighbours) must select exactly the neighbours predict() walks to.
   for (const char* kind : kKinds)
     for (int k : {1, 2, 3, 5}) {
       auto rec = train(

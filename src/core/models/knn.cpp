@@ -146,7 +146,6 @@ void KnnModel::prepare() {
   }
   reverse_ptr_.clear();
   reverse_.clear();
-  rank_words_ = 0;
   if (!item) return;
   // The transpose of the graph, for scoring all items from the few the user rated.
   reverse_ptr_.assign(graph_.ptr.size(), 0);
@@ -154,13 +153,9 @@ void KnnModel::prepare() {
   for (size_t k = 1; k < reverse_ptr_.size(); ++k) reverse_ptr_[k] += reverse_ptr_[k - 1];
   reverse_.resize(graph_.nnz());
   std::vector<int64_t> fill(reverse_ptr_.begin(), reverse_ptr_.end() - 1);
-  int64_t longest = 0;
-  for (int32_t i = 0; i < graph_.rows(); ++i) {
-    longest = std::max(longest, graph_.ptr[i + 1] - graph_.ptr[i]);
+  for (int32_t i = 0; i < graph_.rows(); ++i)
     for (const KnnNeighbor* p = graph_.begin(i); p != graph_.end(i); ++p)
-      reverse_[fill[p->index]++] = {i, p->sim, static_cast<uint32_t>(p - graph_.begin(i))};
-  }
-  rank_words_ = static_cast<int32_t>((longest + 63) / 64);
+      reverse_[fill[p->index]++] = {i, p->sim};
 }
 
 KnnModel::UserStats KnnModel::user_stats(const UserProfile& user) const {
@@ -339,7 +334,7 @@ namespace {
 struct TargetSums {
   double num;
   double den;
-  int32_t count;  // user-based only: item-based counts the rank bits instead
+  int32_t count;
 };
 
 // The user's deviation of a rated item with weight 1; {0, 0} for the items not rated, so that
@@ -354,15 +349,13 @@ struct RatedItem {
 struct ScoreScratch {
   std::vector<RatedItem> rated;
   std::vector<TargetSums> sums;
-  std::vector<uint64_t> ranks;  // per target, the ranks of its rated neighbours, as bits
 };
-ScoreScratch& score_scratch(size_t n_items, size_t rank_words) {
+ScoreScratch& score_scratch(size_t n_items) {
   thread_local ScoreScratch s;
   if (s.rated.size() != n_items) {
     s.rated.assign(n_items, RatedItem{0, 0});
     s.sums.assign(n_items, TargetSums{0, 0, 0});
   }
-  if (s.ranks.size() != n_items * rank_words) s.ranks.assign(n_items * rank_words, 0);
   return s;
 }
 
@@ -394,13 +387,42 @@ inline int32_t first_k_rated(const KnnNeighbor* p, const KnnNeighbor* end, const
   return static_cast<int32_t>(c);
 }
 
+// Takes the last `extra` rated entries of a neighbour list (walking back from `end`) out of
+// sums over all its rated entries, which leaves the sums over the first ones. Products are
+// formed in double as in the inverted pass, so what is taken out is what was added.
+inline void drop_last_rated(const KnnNeighbor* begin, const KnnNeighbor* end,
+                            const RatedItem* rated, int32_t extra, double& num, double& den) {
+  double num0 = 0, num1 = 0, den0 = 0, den1 = 0;
+  float c = 0;
+  const float ef = static_cast<float>(extra);
+  const KnnNeighbor* p = end;
+  while (p - begin >= 4 && c + 4 <= ef) {
+    p -= 4;
+    const RatedItem a = rated[p[0].index], b = rated[p[1].index], d = rated[p[2].index],
+                    e = rated[p[3].index];
+    num0 += static_cast<double>(p[0].sim) * a.dev + static_cast<double>(p[2].sim) * d.dev;
+    num1 += static_cast<double>(p[1].sim) * b.dev + static_cast<double>(p[3].sim) * e.dev;
+    den0 += static_cast<double>(p[0].sim) * a.rated + static_cast<double>(p[2].sim) * d.rated;
+    den1 += static_cast<double>(p[1].sim) * b.rated + static_cast<double>(p[3].sim) * e.rated;
+    c += a.rated + b.rated + d.rated + e.rated;
+  }
+  while (c < ef && p != begin) {
+    --p;
+    const RatedItem a = rated[p->index];
+    num0 += static_cast<double>(p->sim) * a.dev;
+    den0 += static_cast<double>(p->sim) * a.rated;
+    c += a.rated;
+  }
+  num -= num0 + num1;
+  den -= den0 + den1;
+}
+
 }  // namespace
 
 void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* out) const {
   const int32_t n_items = m_->n_items();
-  const size_t words = static_cast<size_t>(rank_words_);
   const SparseRow& r = user.ratings;
-  ScoreScratch& scratch = score_scratch(static_cast<size_t>(n_items), words);
+  ScoreScratch& scratch = score_scratch(static_cast<size_t>(n_items));
   // The dense map of the user's ratings (restored to zeros before returning).
   RatedItem* rated = scratch.rated.data();
   double inverted_cost = 0;
@@ -422,9 +444,10 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
       out[i] = static_cast<float>(finish(st, i, c, num, den));
     }
   } else {
-    // Sum over all rated neighbours of every target, marking their ranks in its list ...
+    // Sum over all rated neighbours of every target, counting them; where more than k were
+    // found, the k best are the first k rated in the target's list: from whichever end of the
+    // list is nearer, sum those afresh or take the others back.
     TargetSums* sums = scratch.sums.data();
-    uint64_t* ranks = scratch.ranks.data();
     for (size_t p = 0; p < r.n; ++p) {
       const int32_t j = r.index[p];
       const double d = rated[j].dev;
@@ -433,58 +456,20 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
         TargetSums& t = sums[q->target];
         t.num += q->sim * d;
         t.den += q->sim;
-        ranks[q->target * words + (q->rank >> 6)] |= uint64_t{1} << (q->rank & 63);
+        ++t.count;
       }
     }
-    // ... then, where more than k were found, keep the k best ranked: take back the others or,
-    // when they are the majority, sum the k best afresh.
     for (int32_t i = 0; i < n_items; ++i) {
       TargetSums& t = sums[i];
-      uint64_t* bits = ranks + static_cast<size_t>(i) * words;
-      int32_t count = 0;
-      for (size_t w = 0; w < words; ++w) count += __builtin_popcountll(bits[w]);
-      if (count > k) {
-        const KnnNeighbor* row = graph_.begin(i);
-        auto entry = [&](size_t w, uint64_t& b) -> const KnnNeighbor& {
-          const int bit = __builtin_ctzll(b);
-          b &= b - 1;
-          return row[w * 64 + static_cast<size_t>(bit)];
-        };
-        if (count - k > k) {
-          t.num = t.den = 0;
-          int32_t seen = 0;
-          for (size_t w = 0; seen < k; ++w)
-            for (uint64_t b = bits[w]; b && seen < k; ++seen) {
-              const KnnNeighbor& nb = entry(w, b);
-              t.num += static_cast<double>(nb.sim) * rated[nb.index].dev;
-              t.den += nb.sim;
-            }
-        } else {
-          // Whole words within the k best are skipped by their bit count.
-          int32_t seen = 0;
-          size_t w = 0;
-          for (; w < words; ++w) {
-            const int32_t pc = __builtin_popcountll(bits[w]);
-            if (seen + pc > k) break;
-            seen += pc;
-          }
-          uint64_t b = bits[w];
-          for (; seen < k; ++seen) b &= b - 1;
-          for (;;) {
-            while (b) {
-              const KnnNeighbor& nb = entry(w, b);
-              t.num -= static_cast<double>(nb.sim) * rated[nb.index].dev;
-              t.den -= nb.sim;
-            }
-            if (++w >= words) break;
-            b = bits[w];
-          }
-        }
+      int32_t count = t.count;
+      if (count > 2 * k) {
+        count = first_k_rated(graph_.begin(i), graph_.end(i), rated, k, t.num, t.den);
+      } else if (count > k) {
+        drop_last_rated(graph_.begin(i), graph_.end(i), rated, count - k, t.num, t.den);
         count = k;
       }
       out[i] = static_cast<float>(finish(st, i, count, t.num, t.den));
       t = TargetSums{0, 0, 0};
-      if (count) std::fill(bits, bits + words, uint64_t{0});
     }
   }
   for (size_t p = 0; p < r.n; ++p) rated[r.index[p]] = RatedItem{0, 0};
@@ -493,7 +478,7 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
 void KnnModel::score_users(const UserProfile& user, const UserStats& st, float* out) const {
   const int32_t n_items = m_->n_items();
   const NeighborList nbrs = user_neighbors(user, st);
-  TargetSums* sums = score_scratch(static_cast<size_t>(n_items), 0).sums.data();
+  TargetSums* sums = score_scratch(static_cast<size_t>(n_items)).sums.data();
   // Neighbours best first: the first k that rated an item are its k best.
   for (const KnnNeighbor* p = nbrs.begin; p != nbrs.end; ++p) {
     const double s = p->sim;

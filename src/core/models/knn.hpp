@@ -95,15 +95,13 @@ class KnnModel : public Model {
   std::unique_ptr<KnnSimilarityInputs> inputs_;  // means; item-column values for user fold-in
   std::vector<float> x_sigma_;                   // population std per row (zscore), never 0
   double overall_sigma_ = 1;
-  // Item-based: for item j, the items whose lists hold j, with j's rank in each list.
+  // Item-based: for item j, the items whose lists hold j.
   struct ReverseEntry {
     int32_t target;
     float sim;
-    uint32_t rank;
   };
   std::vector<int64_t> reverse_ptr_;
   std::vector<ReverseEntry> reverse_;
-  int32_t rank_words_ = 0;  // 64-bit words that mark ranks in the longest list
 };
 
 std::unique_ptr<Model> make_knn_model(Options& options);
