@@ -34,7 +34,7 @@ else
   SIZES="100000 1000000 10000000"
   PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
   FOLDS="1 2 3 4 5"
-  DATASET="MovieLens 100K, official folds u1..u5 ($DATA)"
+  DATASET="MovieLens 100K, official folds u1..u5 ($DATA); content features from u.user and u.item"
 fi
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -66,13 +66,26 @@ SELECT DISTINCT ON (u, i) u AS user_id, i AS item_id,
           FROM generate_series(1, ($4 * 1.1)::bigint)) s;
 SQL
 }
+synthetic_features() {  # synthetic_features TABLE PREFIX: PREFIX_user_features, PREFIX_item_features
+  "${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $2_user_features, $2_item_features;
+CREATE TABLE $2_user_features AS
+SELECT DISTINCT user_id, (user_id % 7)::text AS grp, 18 + user_id % 50 AS age FROM $1;
+CREATE TABLE $2_item_features AS
+SELECT DISTINCT item_id, ARRAY[(item_id % 19)::text, (item_id % 5)::text] AS genres,
+       1950 + item_id % 60 AS year FROM $1;
+SQL
+}
 if [ $SMOKE = 1 ]; then
   synthetic smoke_all 1000 1700 100000
   "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS u1_base, u1_test, ml100k" \
     -c "SELECT * FROM autorec_split('smoke_all', 'u1_base', 'u1_test', 0.2, 1)" \
     -c "CREATE TABLE ml100k AS SELECT * FROM smoke_all"
+  synthetic_features smoke_all ml
 else
   load_folds "$DATA"
+  load_features "$DATA"
 fi
 
 "${PSQL[@]}" <<'SQL'
@@ -142,12 +155,15 @@ log "scaling on synthetic data: $SIZES ratings"
 for n in $SIZES; do
   users=$((n / 140 + 100)); items=$((n / 1000 + 1000)); [ $items -gt 10000 ] && items=10000
   synthetic "scale_$n" $users $items $n
+  synthetic_features "scale_$n" scale
   for spec in "${SPECS[@]}"; do
     IFS='|' read -r label algo opts anchor <<<"$spec"
+    opts=${opts//ml_user_features/scale_user_features}
+    opts=${opts//ml_item_features/scale_item_features}
     # Kept within the 30 minutes: the autoencoders' epochs grow with ratings x hidden units and
     # they run many of them (I-AutoRec: about 2 min at 1M, several at 10M), so I-AutoRec stops
-    # at 1M and the user-based and deep ones at 100K; user-based KNN stops at 1M.
-    if [ "$n" -gt 1000000 ] && [[ $label =~ (autorec|knn-user) ]]; then continue; fi
+    # at 1M and the user-based and deep ones at 100K; user-based KNN and content stop at 1M.
+    if [ "$n" -gt 1000000 ] && [[ $label =~ (autorec|knn-user|content) ]]; then continue; fi
     if [ "$n" -gt 100000 ] && [[ $label =~ (autorec-user|autorec-deep) ]]; then continue; fi
     peak=$(train_measured "scale_$label" "$algo" "$opts" "scale_$n")
     Q -c "INSERT INTO bench_scale SELECT '$label', n_ratings, train_seconds, size_bytes, $peak
@@ -214,8 +230,9 @@ md() { Q -F ' | ' --no-align -c "$1" | sed 's/^/| /; s/$/ |/'; }
   echo "## Scaling"
   echo
   echo "Synthetic ratings with long-tailed item popularity (seeded); training time includes reading the table."
+  echo "The content model's features are synthetic too (a user group and age, two item tags and a year)."
   echo "To keep the run within 30 minutes I-AutoRec stops at 1M ratings, U-AutoRec and the deep model at"
-  echo "100K, user-based KNN at 1M."
+  echo "100K, user-based KNN and content at 1M."
   echo
   echo "| model | ratings | train s | size | peak MB |"
   echo "|---|---|---|---|---|"
