@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -398,8 +399,9 @@ TEST(Knn, PrunesToMaxNeighborsBySupportWeightedSimilarity) {
 }
 
 TEST(Knn, ScoreAgreesWithPredictWhenPruned) {
-  // Pruned lists, several k: the inverted scoring pass (and its recount of the targets with
-  // more than k rated neighbours) must select exactly the neighbours predict() walks to.
+  // Pruned lists, several k: scoring must select exactly the neighbours predict() walks to.
+  // (This matrix is small enough that scoring walks the lists; the inverted pass is checked
+  // on a sparse matrix below.)
   for (const char* kind : kKinds)
     for (int k : {1, 2, 3, 5}) {
       auto rec = train(
@@ -410,6 +412,37 @@ TEST(Knn, ScoreAgreesWithPredictWhenPruned) {
         UserProfile p{u, rec->ratings().user(u)};
         for (int32_t i = 0; i < rec->ratings().n_items(); ++i)
           EXPECT_NEAR(scores[i], rec->model().predict(p, i), 1e-5) << kind << " k " << k;
+      }
+    }
+}
+
+TEST(Knn, ScoreAgreesWithPredictOnASparseMatrix) {
+  // 400 items, users with 4 to 30 ratings of long-tailed popularity plus a few with 200: light
+  // users take the inverted pass (with recounts from both ends of a list when a target has
+  // more than k rated neighbours), heavy ones the walk. Every path must give predict()'s value.
+  std::mt19937_64 rng(11);
+  RawRatings raw;
+  for (int64_t u = 0; u < 300; ++u) {
+    const int n = u % 50 == 0 ? 200 : 4 + static_cast<int>(rng() % 27);
+    for (int q = 0; q < n; ++q) {
+      const double x = std::uniform_real_distribution<double>(0, 1)(rng);
+      raw.add(u, static_cast<int64_t>(400 * x * x), 1 + static_cast<double>(rng() % 5));
+    }
+  }
+  for (const char* sim : {"cosine", "pearson_baseline"})
+    for (int k : {1, 3, 10, 40}) {
+      auto rec = Recommender::configure(
+          "knn", Options::parse(std::string(R"({"similarity":")") + sim +
+                                R"(","predictor":"baseline","k":)" + std::to_string(k) + "}"));
+      FitContext ctx;
+      rec->fit(raw, ctx);
+      std::vector<float> scores;
+      for (int32_t u = 0; u < rec->ratings().n_users(); ++u) {
+        rec->score_user(u, scores);
+        UserProfile p{u, rec->ratings().user(u)};
+        for (int32_t i = 0; i < rec->ratings().n_items(); ++i)
+          ASSERT_NEAR(scores[i], rec->model().predict(p, i), 1e-4)
+              << sim << " k " << k << " u " << u << " i " << i;
       }
     }
 }

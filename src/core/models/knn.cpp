@@ -434,10 +434,14 @@ void KnnModel::score_items(const UserProfile& user, const UserStats& st, float* 
   const int32_t k = opt_.k;
   // Walking every list costs about min(length, k / density) entries per item; the inverted
   // pass touches only the lists that hold a rated item. Take the cheaper: same neighbours.
+  // An inverted entry (a scattered update, plus its share of the recount) costs about
+  // kInvertedEntryCost sequential steps of a walk: measured on ML-100K with an interleaved A/B
+  // of factors 1 to 6 (4 was fastest for pearson_baseline and cosine, 26% and 39% below 1).
+  constexpr double kInvertedEntryCost = 4;
   const double avg_len = n_items ? static_cast<double>(graph_.nnz()) / n_items : 0.0;
   const double density = static_cast<double>(std::max<size_t>(r.n, 1)) / std::max(n_items, 1);
   const double forward_cost = n_items * std::min(avg_len, k / density);
-  if (inverted_cost >= forward_cost) {
+  if (kInvertedEntryCost * inverted_cost >= forward_cost) {
     for (int32_t i = 0; i < n_items; ++i) {
       double num, den;
       const int32_t c = first_k_rated(graph_.begin(i), graph_.end(i), rated, k, num, den);
