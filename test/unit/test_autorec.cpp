@@ -46,14 +46,17 @@ std::vector<int32_t> all_examples(const SparseExamples& d) {
 
 // Objective = data loss + L2, in double.
 double objective(const AutoRecNet<double>& net, const SparseExamples& d,
-                 const std::vector<float>& input, const std::vector<float>& target,
-                 const Batch& b, double lambda, double* grad, ThreadPool& pool) {
+                 const std::vector<float>& input, const std::vector<float>& target, const Batch& b,
+                 double lambda, double* grad, ThreadPool& pool, const Dropout& dropout = {}) {
   NetWorkspace<double> ws;
-  return net.loss(d, input.data(), target.data(), b, grad, ws, pool) + net.l2(lambda, grad);
+  return net.loss(d, input.data(), target.data(), b, grad, ws, pool, dropout) +
+         net.l2(lambda, grad);
 }
 
-// Compares the analytic gradient with central differences for every parameter.
-void check_gradient(const NetShape& shape, uint64_t seed, int threads = 1) {
+// Compares the analytic gradient with central differences for every parameter (with a
+// dropout mask, the same mask in every evaluation: it depends only on the seed).
+void check_gradient(const NetShape& shape, uint64_t seed, int threads = 1,
+                    const Dropout& dropout = {}) {
   SparseExamples d = random_examples(7, shape.n_features, 0.5, seed);
   std::vector<float> input = d.value, target(d.value.size());
   for (size_t p = 0; p < target.size(); ++p)
@@ -72,15 +75,15 @@ void check_gradient(const NetShape& shape, uint64_t seed, int threads = 1) {
   ThreadPool pool(threads);
   const double lambda = 0.37;
   std::vector<double> grad(net.n_params(), 0.0);
-  objective(net, d, input, target, b, lambda, grad.data(), pool);
+  objective(net, d, input, target, b, lambda, grad.data(), pool, dropout);
   const double h = 1e-6;
   double worst = 0;
   for (size_t k = 0; k < net.n_params(); ++k) {
     const double x0 = net.params()[k];
     net.params()[k] = x0 + h;
-    const double fp = objective(net, d, input, target, b, lambda, nullptr, pool);
+    const double fp = objective(net, d, input, target, b, lambda, nullptr, pool, dropout);
     net.params()[k] = x0 - h;
-    const double fm = objective(net, d, input, target, b, lambda, nullptr, pool);
+    const double fm = objective(net, d, input, target, b, lambda, nullptr, pool, dropout);
     net.params()[k] = x0;
     const double num = (fp - fm) / (2 * h);
     const double err = std::abs(num - grad[k]) / std::max(1.0, std::abs(num));
@@ -177,8 +180,126 @@ TEST(AutoRecGradient, TiedWeights) {
   check_gradient(tied, 8);
   check_gradient({9, {4}, Activation::Relu, Activation::Identity, true}, 9);
   check_gradient({8, {4, 3, 3, 4}, Activation::Tanh, Activation::Identity, true}, 10);
-  EXPECT_THROW(AutoRecNet<double>(NetShape{8, {5, 3}, Activation::Sigmoid, Activation::Identity, true}),
-               Error);
+  EXPECT_THROW(
+      AutoRecNet<double>(NetShape{8, {5, 3}, Activation::Sigmoid, Activation::Identity, true}),
+      Error);
+}
+
+TEST(AutoRecGradient, DropoutWithTheMaskHeldFixed) {
+  // Every hidden layer position: the first, a dense middle one, the last (the code the decoder
+  // reads), the only one of a shallow network; activations whose derivative needs the
+  // undropped value (sigmoid, tanh, selu) and a tied network.
+  auto drop = [](int layer, double rate, uint64_t seed) { return Dropout{layer, rate, seed}; };
+  check_gradient({8, {5, 3, 5}, Activation::Sigmoid, Activation::Identity, false}, 31, 1,
+                 drop(1, 0.5, 3));
+  check_gradient({8, {5, 3, 5}, Activation::Selu, Activation::Identity, false}, 32, 2,
+                 drop(0, 0.3, 4));
+  check_gradient({8, {5, 3, 5}, Activation::Tanh, Activation::Sigmoid, false}, 33, 1,
+                 drop(2, 0.4, 5));
+  check_gradient({9, {6}, Activation::Sigmoid, Activation::Identity, false}, 34, 2,
+                 drop(0, 0.5, 6));
+  check_gradient({8, {5, 3, 5}, Activation::Elu, Activation::Identity, true}, 35, 1,
+                 drop(1, 0.5, 7));
+}
+
+TEST(AutoRecDropout, MaskIsInvertedSeededAndServingIsClean) {
+  SparseExamples d = random_examples(40, 12, 0.4, 41);
+  NetShape shape{12, {16, 200, 16}, Activation::Sigmoid, Activation::Identity, false};
+  AutoRecNet<float> net(shape);
+  net.init(2, 0.3, 3.0);
+  std::vector<int32_t> ex = all_examples(d);
+  Batch all;
+  all.build(d, ex.data(), ex.size());
+  ThreadPool pool1(1), pool2(2);
+  const Dropout drop{1, 0.25, 99};
+  NetWorkspace<float> ws, clean;
+  net.forward(d, d.value.data(), all, ws, pool1, drop);
+  net.forward(d, d.value.data(), all, clean, pool1);
+  // Multipliers are 0 or 1 / (1 - rate), about `rate` of them 0; the next layer reads the
+  // dropped activations, while a[1] keeps the undropped ones.
+  size_t zeros = 0;
+  for (Eigen::Index q = 0; q < ws.mask.size(); ++q) {
+    const float v = ws.mask.data()[q];
+    if (v == 0.f)
+      ++zeros;
+    else
+      ASSERT_FLOAT_EQ(v, 1.f / 0.75f);
+  }
+  EXPECT_NEAR(static_cast<double>(zeros) / ws.mask.size(), 0.25, 0.02);
+  EXPECT_EQ(ws.a[0], clean.a[0]);
+  EXPECT_EQ(ws.a[1], clean.a[1]);
+  EXPECT_EQ(ws.dropped, ws.a[1].cwiseProduct(ws.mask));
+  EXPECT_NE(ws.a[2], clean.a[2]);
+  // The same mask for the same seed, whatever the thread count and whatever batch an example
+  // is in; another seed gives another mask.
+  NetWorkspace<float> ws2;
+  net.forward(d, d.value.data(), all, ws2, pool2, drop);
+  EXPECT_EQ(ws.mask, ws2.mask);
+  std::vector<int32_t> some = {7, 3, 30};
+  Batch part;
+  part.build(d, some.data(), some.size());
+  net.forward(d, d.value.data(), part, ws2, pool2, drop);
+  for (size_t j = 0; j < some.size(); ++j)
+    EXPECT_EQ(ws2.mask.col(static_cast<Eigen::Index>(j)), ws.mask.col(some[j]));
+  net.forward(d, d.value.data(), all, ws2, pool1, Dropout{1, 0.25, 100});
+  EXPECT_NE(ws.mask, ws2.mask);
+  // A rate of 0 is no dropout: the loss and gradient are those of the plain network.
+  std::vector<float> g0(net.n_params(), 0.f), g1(net.n_params(), 0.f);
+  const double l0 = net.loss(d, d.value.data(), d.value.data(), all, g0.data(), ws, pool2);
+  const double l1 =
+      net.loss(d, d.value.data(), d.value.data(), all, g1.data(), ws2, pool2, Dropout{1, 0, 5});
+  EXPECT_EQ(l0, l1);
+  EXPECT_EQ(g0, g1);
+  // encode() (serving) is the network without dropout.
+  std::vector<float> code(16);
+  for (int32_t e = 0; e < d.n_examples; e += 9) {
+    const int64_t p0 = d.ptr[e];
+    net.encode(d.feature.data() + p0, d.value.data() + p0, static_cast<size_t>(d.ptr[e + 1] - p0),
+               code.data());
+    for (int i = 0; i < 16; ++i) EXPECT_NEAR(code[i], clean.a[2](i, e), 1e-5);
+  }
+}
+
+TEST(AutoRecDropout, TrainsDeterministicallyAndZeroIsOff) {
+  EXPECT_EQ(dropout_layer(1), 0);
+  EXPECT_EQ(dropout_layer(2), 0);
+  EXPECT_EQ(dropout_layer(3), 1);
+  EXPECT_EQ(dropout_layer(5), 2);
+  RawRatings test;
+  RawRatings train = planted(60, 40, 0.5, 12, &test);
+  auto scores = [](const Recommender& rec) {
+    std::vector<float> all, s;
+    for (int32_t u = 0; u < rec.users().size(); u += 5) {
+      rec.score_user(u, s);
+      all.insert(all.end(), s.begin(), s.end());
+    }
+    return all;
+  };
+  for (const char* opt : {"adam", "rprop"}) {
+    SCOPED_TRACE(opt);
+    const std::string base = std::string(R"({"hidden": [12, 6, 12], "epochs": 40, "lambda": 1,
+        "batch_size": 8, "optimizer": ")") +
+                             opt + "\"";
+    // "dropout": 0 is exactly the model without the option.
+    auto plain = fit_autorec(base + "}", train);
+    auto zero = fit_autorec(base + R"(, "dropout": 0})", train);
+    EXPECT_EQ(scores(*plain), scores(*zero));
+    // Dropout changes training and gives the same model at any thread count.
+    auto a = fit_autorec(base + R"(, "dropout": 0.5})", train, 1);
+    auto b = fit_autorec(base + R"(, "dropout": 0.5})", train, 2);
+    EXPECT_EQ(scores(*a), scores(*b));
+    EXPECT_NE(scores(*a), scores(*plain));
+
+    const auto& m = dynamic_cast<const AutoRecModel&>(a->model());
+    EXPECT_EQ(m.config().train.dropout, 0.5);
+    EXPECT_TRUE(std::isfinite(m.train_result().best_validation_rmse));
+    // Serialization keeps the rate, and the reloaded model serves the same scores.
+    std::vector<uint8_t> bytes = a->serialize();
+    auto back = Recommender::deserialize(bytes.data(), bytes.size());
+    EXPECT_EQ(dynamic_cast<const AutoRecModel&>(back->model()).config().train.dropout, 0.5);
+    EXPECT_EQ(scores(*a), scores(*back));
+    EXPECT_EQ(back->serialize(), bytes);
+  }
 }
 
 TEST(AutoRecGradient, SparseMatchesDenseReference) {
@@ -400,10 +521,18 @@ TEST(AutoRec, RejectsBadOptions) {
   bad(R"({"validation_fraction": 1})", "validation_fraction");
   bad(R"({"denoising": 1})", "denoising");
   bad(R"({"denoising": 0.2, "optimizer": "lbfgs"})", "denoising");
+  bad(R"({"dropout": 0.95001, "optimizer": "adam"})", "dropout");
+  bad(R"({"dropout": -0.1, "optimizer": "adam"})", "dropout");
+  bad(R"({"dropout": "high", "optimizer": "adam"})", "dropout");
+  bad(R"({"dropout": 0.5})", "dropout");  // the default optimizer is L-BFGS
+  bad(R"({"dropout": 0.5, "optimizer": "lbfgs"})", "dropout");
   bad(R"({"hidden": [500, 250], "tied_weights": true})", "tied_weights");
   bad(R"({"hiden": [5]})", "hiden");
   EXPECT_NO_THROW(Recommender::configure(
       "autorec", Options::parse(R"({"hidden": [500, 250, 500], "tied_weights": true,
           "pretrain": true, "denoising": 0.1, "optimizer": "rprop", "patience": 3,
           "seed": 7})")));
+  EXPECT_NO_THROW(Recommender::configure(
+      "autorec", Options::parse(R"({"hidden": [500, 250, 500], "dropout": 0.8,
+          "optimizer": "adam", "encoder": "selu"})")));
 }

@@ -14,7 +14,8 @@ namespace autorec {
 
 namespace {
 
-constexpr int32_t kPayloadVersion = 1;
+// Version 2 added the dropout rate; version 1 payloads load with dropout 0.
+constexpr int32_t kPayloadVersion = 2;
 constexpr int64_t kMaxLayer = 100000;
 constexpr size_t kMaxLayers = 32;
 
@@ -84,6 +85,11 @@ AutoRecConfig AutoRecConfig::read(Options& o) {
                 "option \"denoising\" needs a noise-tolerant optimizer",
                 "L-BFGS's line search needs the same objective at every step: use "
                 "\"optimizer\": \"rprop\" or \"adam\" with denoising.");
+  t.dropout = o.number("dropout", 0.0, 0.0, 0.95);
+  if (t.dropout > 0 && t.optimizer == OptimizerKind::Lbfgs)
+    throw Error(ErrorKind::InvalidParameter, "option \"dropout\" needs a noise-tolerant optimizer",
+                "L-BFGS's line search needs the same objective at every step: use "
+                "\"optimizer\": \"adam\" (or \"rprop\") with dropout.");
   return c;
 }
 
@@ -104,9 +110,10 @@ void AutoRecConfig::save(Writer& w) const {
   w.put<double>(train.lambda);
   w.put<int32_t>(train.patience);
   w.put<double>(train.denoising);
+  w.put<double>(train.dropout);
 }
 
-void AutoRecConfig::load(Reader& r) {
+void AutoRecConfig::load(Reader& r, int32_t version) {
   auto flag = [&r] {
     const uint8_t v = r.get<uint8_t>();
     if (v > 1) Reader::corrupt("autorec flag");
@@ -142,6 +149,9 @@ void AutoRecConfig::load(Reader& r) {
   train.lambda = finite(0, 1e6);
   train.patience = r.get<int32_t>();
   train.denoising = finite(0, 0.95);
+  train.dropout = version >= 2 ? finite(0, 0.95) : 0.0;
+  if (train.dropout > 0 && train.optimizer == OptimizerKind::Lbfgs)
+    Reader::corrupt("autorec dropout with L-BFGS");
   if (train.epochs < 1 || train.batch_size < 1 || train.patience < 1)
     Reader::corrupt("autorec training setting");
 }
@@ -361,8 +371,9 @@ void AutoRecModel::save(Writer& w) const {
 void AutoRecModel::load(Reader& r, const TrainingData& data) {
   ratings_ = data.ratings;
   baseline_ = data.baseline;
-  if (r.get<int32_t>() != kPayloadVersion) Reader::corrupt("unknown autorec payload version");
-  config_.load(r);
+  const int32_t version = r.get<int32_t>();
+  if (version < 1 || version > kPayloadVersion) Reader::corrupt("unknown autorec payload version");
+  config_.load(r, version);
   input_shift_ = r.get<float>();
   offset_ = r.get<double>();
   scale_ = r.get<double>();

@@ -35,6 +35,14 @@
 //                   a middle layer that would be tied to itself stays free)
 //   denoising       input dropout rate in [0, 0.95): inputs are dropped and rescaled, targets
 //                   stay clean (rprop or adam; L-BFGS needs a fixed objective)
+//   dropout         dropout rate in [0, 0.95] of the middle hidden layer's units during training
+//                   (Kuchaiev & Ginsburg 2017 drop the code of their deep autoencoder): the
+//                   layer (depth - 1) / 2, i.e. the 250-unit bottleneck of [500, 250, 500], the
+//                   only hidden layer of a shallow model, the encoder's last layer for an even
+//                   depth. Inverted dropout (kept units scaled by 1 / (1 - rate)) with a new mask
+//                   per epoch, drawn per example from the seed; validation, serving and fold-in
+//                   use the network without it. 0 (default) = off. Like denoising it
+//                   needs adam or rprop; pretraining stages run without it.
 //   pretrain        greedy layer-wise pretraining of deep models (one shallow autoencoder per
 //                   encoder layer, on the codes of the layer below), then fine-tuning
 //   residual        true (default with the identity decoder): the output for (example, feature)
@@ -101,7 +109,7 @@ struct AutoRecConfig {
   // Reads and validates the options (unknown values => Error naming the option).
   static AutoRecConfig read(Options& o);
   void save(Writer& w) const;
-  void load(Reader& r);  // validates every field
+  void load(Reader& r, int32_t version);  // validates every field
 };
 
 class AutoRecModel : public Model {

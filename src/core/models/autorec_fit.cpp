@@ -133,6 +133,7 @@ void AutoRecModel::pretrain(const TrainProblem& p, FitContext& ctx, ThreadPool& 
   const int32_t m = net_.shape().n_features;
   TrainSettings s = config_.train;
   s.seed = ctx.seed + 1;
+  s.dropout = 0;  // the stages do not have the full network's middle layer
 
   // Stage 1: the sparse input layer.
   {

@@ -18,6 +18,13 @@ namespace {
 // the same order whatever the number of threads.
 constexpr size_t kChunks = 64;
 
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 template <typename F>
 void for_chunks(ThreadPool& pool, size_t n, size_t chunks, const FitContext* ctx, F&& fn) {
   chunks = std::max<size_t>(1, std::min(n, chunks));
@@ -135,8 +142,28 @@ void AutoRecNet<T>::init(uint64_t seed, double input_std, double output_bias) {
 }
 
 template <typename T>
+void AutoRecNet<T>::drop(const Batch& batch, size_t jb, size_t je, NetWorkspace<T>& ws,
+                         const Dropout& dropout) const {
+  const int l = dropout.layer;
+  const Eigen::Index h = shape_.hidden[l];
+  const T keep = static_cast<T>(1.0 / (1.0 - dropout.rate));
+  // Unit i of example e is dropped when the i-th value of a counter-based stream keyed by
+  // (seed, layer, e), as a 24-bit uniform, falls below the rate.
+  const auto threshold = static_cast<uint64_t>(std::ldexp(dropout.rate, 24));
+  const uint64_t layer_key =
+      splitmix64(dropout.seed ^ (0xD1B54A32D192ED03ull * static_cast<uint64_t>(l + 1)));
+  for (size_t j = jb; j < je; ++j) {
+    const uint64_t key = splitmix64(layer_key + static_cast<uint64_t>(batch.examples[j]));
+    const auto c = static_cast<Eigen::Index>(j);
+    for (Eigen::Index i = 0; i < h; ++i)
+      ws.mask(i, c) = (splitmix64(key + static_cast<uint64_t>(i)) >> 40) < threshold ? T(0) : keep;
+    ws.dropped.col(c) = ws.a[l].col(c).cwiseProduct(ws.mask.col(c));
+  }
+}
+
+template <typename T>
 void AutoRecNet<T>::forward(const SparseExamples& data, const float* input, const Batch& batch,
-                            NetWorkspace<T>& ws, ThreadPool& pool) const {
+                            NetWorkspace<T>& ws, ThreadPool& pool, const Dropout& dropout) const {
   const int k = depth();
   const auto B = static_cast<Eigen::Index>(batch.examples.size());
   ws.z.resize(static_cast<size_t>(k));
@@ -145,6 +172,13 @@ void AutoRecNet<T>::forward(const SparseExamples& data, const float* input, cons
   for (int l = 0; l < k; ++l) {
     ws.z[l].resize(shape_.hidden[l], B);
     ws.a[l].resize(shape_.hidden[l], B);
+  }
+  if (dropout.active() && dropout.layer >= k)
+    throw Error(ErrorKind::Internal, "dropout on a hidden layer the network does not have");
+  ws.dropped_layer = dropout.active() ? dropout.layer : -1;
+  if (dropout.active()) {
+    ws.mask.resize(shape_.hidden[dropout.layer], B);
+    ws.dropped.resize(shape_.hidden[dropout.layer], B);
   }
   // Sparse input layer: each observed rating adds its feature's column.
   const Layer& L0 = layers_[0];
@@ -164,29 +198,32 @@ void AutoRecNet<T>::forward(const SparseExamples& data, const float* input, cons
     const auto cols = static_cast<Eigen::Index>(je - jb);
     activate(shape_.encoder, ws.z[0].middleCols(jb, cols).data(),
              ws.a[0].middleCols(jb, cols).data(), static_cast<size_t>(h0 * cols));
+    if (ws.dropped_layer == 0) drop(batch, jb, je, ws, dropout);
   });
-  forward_dense_layers(ws, pool);
+  forward_dense_layers(batch, ws, pool, dropout);
 }
 
 template <typename T>
-void AutoRecNet<T>::forward_dense_layers(NetWorkspace<T>& ws, ThreadPool& pool) const {
+void AutoRecNet<T>::forward_dense_layers(const Batch& batch, NetWorkspace<T>& ws, ThreadPool& pool,
+                                         const Dropout& dropout) const {
   const int k = depth();
   const Eigen::Index B = ws.z[0].cols();
   for (int l = 1; l < k; ++l) {
     const Layer& L = layers_[l];
     ConstVecMap b(params_.data() + L.b, L.rows);
+    const Mat& in = output_of(ws, l - 1);
     for_chunks(pool, static_cast<size_t>(B), 8, ws.ctx, [&](size_t jb, size_t je, size_t) {
       const auto cols = static_cast<Eigen::Index>(je - jb);
       auto z = ws.z[l].middleCols(jb, cols);
       if (L.transposed)
-        z.noalias() = ConstMatMap(params_.data() + L.w, L.cols, L.rows).transpose() *
-                      ws.a[l - 1].middleCols(jb, cols);
+        z.noalias() =
+            ConstMatMap(params_.data() + L.w, L.cols, L.rows).transpose() * in.middleCols(jb, cols);
       else
-        z.noalias() = ConstMatMap(params_.data() + L.w, L.rows, L.cols) *
-                      ws.a[l - 1].middleCols(jb, cols);
+        z.noalias() = ConstMatMap(params_.data() + L.w, L.rows, L.cols) * in.middleCols(jb, cols);
       z.colwise() += b;
       activate(shape_.encoder, z.data(), ws.a[l].middleCols(jb, cols).data(),
                static_cast<size_t>(L.rows * cols));
+      if (ws.dropped_layer == l) drop(batch, jb, je, ws, dropout);
     });
   }
 }
@@ -217,16 +254,16 @@ void AutoRecNet<T>::encode(const int32_t* features, const float* inputs, size_t 
 
 template <typename T>
 double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const float* target,
-                           const Batch& batch, T* grad, NetWorkspace<T>& ws,
-                           ThreadPool& pool) const {
-  forward(data, input, batch, ws, pool);
+                           const Batch& batch, T* grad, NetWorkspace<T>& ws, ThreadPool& pool,
+                           const Dropout& dropout) const {
+  forward(data, input, batch, ws, pool, dropout);
   const int k = depth();
   const int32_t hk = shape_.hidden[k - 1], h0 = shape_.hidden[0];
   const int32_t m = shape_.n_features;
   const Layer& Lo = layers_[k];
   const Layer& L0 = layers_[0];
   ConstMatMap Wo(params_.data() + Lo.w, hk, m);
-  const Mat& code = ws.a[k - 1];
+  const Mat& code = output_of(ws, k - 1);
   if (ws.delta.size() < data.nnz()) ws.delta.resize(data.nnz());
   T* delta = ws.delta.data();
 
@@ -286,6 +323,9 @@ double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const
                            static_cast<size_t>(data.ptr[ex + 1] - p0));
     }
     const auto cols = static_cast<Eigen::Index>(je - jb);
+    // Through the dropout mask, then the activation's derivative at the undropped values.
+    if (ws.dropped_layer == k - 1)
+      ws.g[k - 1].middleCols(jb, cols).array() *= ws.mask.middleCols(jb, cols).array();
     multiply_derivative(shape_.encoder, ws.z[k - 1].middleCols(jb, cols).data(),
                         ws.a[k - 1].middleCols(jb, cols).data(),
                         ws.g[k - 1].middleCols(jb, cols).data(), static_cast<size_t>(hk * cols));
@@ -295,7 +335,7 @@ double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const
   for (int l = k - 1; l >= 1; --l) {
     const Layer& L = layers_[l];
     const Mat& gz = ws.g[l];
-    const Mat& a_in = ws.a[l - 1];
+    const Mat& a_in = output_of(ws, l - 1);
     ws.layer_grad.resize(L.rows, L.cols);
     for_chunks(pool, static_cast<size_t>(L.rows), 8, ws.ctx, [&](size_t rb, size_t re, size_t) {
       const auto rows = static_cast<Eigen::Index>(re - rb);
@@ -313,8 +353,9 @@ double AutoRecNet<T>::loss(const SparseExamples& data, const float* input, const
       if (L.transposed)
         g.noalias() = ConstMatMap(params_.data() + L.w, L.cols, L.rows) * gz.middleCols(jb, cols);
       else
-        g.noalias() = ConstMatMap(params_.data() + L.w, L.rows, L.cols).transpose() *
-                      gz.middleCols(jb, cols);
+        g.noalias() =
+            ConstMatMap(params_.data() + L.w, L.rows, L.cols).transpose() * gz.middleCols(jb, cols);
+      if (ws.dropped_layer == l - 1) g.array() *= ws.mask.middleCols(jb, cols).array();
       multiply_derivative(shape_.encoder, ws.z[l - 1].middleCols(jb, cols).data(),
                           ws.a[l - 1].middleCols(jb, cols).data(), g.data(),
                           static_cast<size_t>(L.cols * cols));

@@ -51,14 +51,32 @@ struct NetShape {
   bool tied = false;  // weight layer l shares its matrix (transposed) with layer depth - l
 };
 
+// Dropout of one hidden layer's units during training (Srivastava et al. 2014; on the code of a
+// deep autoencoder for ratings, Kuchaiev & Ginsburg 2017): each unit of the layer is zeroed with
+// probability `rate` and the kept ones are scaled by 1 / (1 - rate) (inverted dropout), so that
+// the network without dropout (serving, validation) sees activations of the same expected size.
+// The mask of an example depends only on (seed, layer, example index): not on the batch it is
+// in nor on the thread that computes it.
+struct Dropout {
+  int layer = -1;  // hidden layer index; -1: none
+  double rate = 0;
+  uint64_t seed = 0;
+  bool active() const { return layer >= 0 && rate > 0; }
+};
+
 // Intermediate values of one batch, reused between calls.
 template <typename T>
 struct NetWorkspace {
   using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   std::vector<Mat> z, a, g;  // per hidden layer: pre-activation, activation, d loss / d z
-  Mat layer_grad;            // scratch for a dense layer's weight gradient
-  std::vector<T> delta;      // d loss / d output pre-activation, per entry position
-  std::vector<double> partial;  // per-chunk loss sums, added in a fixed order
+  // Dropout (forward with an active Dropout): the multipliers (0 or 1 / (1 - rate)) of layer
+  // `dropped_layer` and its activations times them, which is what the next layer reads; a[l]
+  // keeps the undropped activations, from which the derivative is computed.
+  int dropped_layer = -1;
+  Mat mask, dropped;
+  Mat layer_grad;                   // scratch for a dense layer's weight gradient
+  std::vector<T> delta;             // d loss / d output pre-activation, per entry position
+  std::vector<double> partial;      // per-chunk loss sums, added in a fixed order
   const FitContext* ctx = nullptr;  // polled between chunks: cancellation inside a pass
 };
 
@@ -108,14 +126,18 @@ class AutoRecNet {
 
   // Forward pass of a batch: afterwards ws.a[l] holds hidden layer l for every example of
   // the batch (column j = batch.examples[j]); ws.a.back() is the code the decoder reads.
+  // With an active `dropout` (training only), later layers read the dropped activations of
+  // its layer (ws.dropped), and ws.a.back() is then a noisy code.
   void forward(const SparseExamples& data, const float* input, const Batch& batch,
-               NetWorkspace<T>& ws, ThreadPool& pool) const;
+               NetWorkspace<T>& ws, ThreadPool& pool, const Dropout& dropout = {}) const;
 
   // Sum of squared errors at the batch's observed entries against `target` (per position),
   // given `input` (per position; a corrupted copy for denoising). When grad is non-null its
-  // data gradient is ADDED to grad (n_params values). No penalty term: see l2().
+  // data gradient is ADDED to grad (n_params values). No penalty term: see l2(). With an
+  // active `dropout`, the loss and gradient of the network with that mask held fixed.
   double loss(const SparseExamples& data, const float* input, const float* target,
-              const Batch& batch, T* grad, NetWorkspace<T>& ws, ThreadPool& pool) const;
+              const Batch& batch, T* grad, NetWorkspace<T>& ws, ThreadPool& pool,
+              const Dropout& dropout = {}) const;
 
   // (lambda / 2) * sum of squared weights; adds lambda * weights to grad when non-null.
   double l2(double lambda, T* grad) const;
@@ -149,7 +171,16 @@ class AutoRecNet {
 
  private:
   static size_t layout(const NetShape& shape, std::vector<Layer>& layers);
-  void forward_dense_layers(NetWorkspace<T>& ws, ThreadPool& pool) const;
+  void forward_dense_layers(const Batch& batch, NetWorkspace<T>& ws, ThreadPool& pool,
+                            const Dropout& dropout) const;
+  // Draws the dropout mask of batch columns [jb, je) of layer dropout.layer, whose
+  // activations are ready, and fills ws.dropped there.
+  void drop(const Batch& batch, size_t jb, size_t je, NetWorkspace<T>& ws,
+            const Dropout& dropout) const;
+  // What layer l passes on: its dropped activations, or ws.a[l].
+  static const Mat& output_of(const NetWorkspace<T>& ws, int l) {
+    return l == ws.dropped_layer ? ws.dropped : ws.a[static_cast<size_t>(l)];
+  }
 
   NetShape shape_;
   std::vector<Layer> layers_;  // depth() + 1 weight layers

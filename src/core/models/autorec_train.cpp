@@ -79,6 +79,18 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
 
   std::mt19937_64 rng(s.seed ^ 0x5DEECE66DULL);
   std::vector<float> noisy;
+  // A fresh dropout mask per epoch (none when s.dropout is 0).
+  auto epoch_dropout = [&](int e) {
+    Dropout d;
+    if (s.dropout > 0) {
+      d.layer = dropout_layer(net.depth());
+      d.rate = s.dropout;
+      d.seed = (s.seed ^ 0xA0761D6478BD642Full) + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(e);
+    }
+    return d;
+  };
+  // Training passes are noisy with denoising or dropout: validation then needs a clean pass.
+  const bool stochastic = s.denoising > 0 || s.dropout > 0;
   auto epoch_input = [&]() -> const float* {
     if (s.denoising <= 0) return problem.input.data();
     corrupt_inputs(problem.input, s.denoising, rng(), noisy);
@@ -91,8 +103,8 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     });
   };
   // Full objective at the current weights; leaves the codes of all examples in ws.
-  auto full_objective = [&](const float* input, float* g, double* sse_out) {
-    double sse = net.loss(data, input, problem.target.data(), full, g, ws, pool);
+  auto full_objective = [&](const float* input, float* g, double* sse_out, const Dropout& dropout) {
+    double sse = net.loss(data, input, problem.target.data(), full, g, ws, pool, dropout);
     if (sse_out) *sse_out = sse;
     return sse + net.l2(s.lambda, g);
   };
@@ -145,12 +157,13 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
       const auto start = Clock::now();
       std::shuffle(order.begin(), order.end(), rng);
       const float* input = epoch_input();
+      const Dropout dropout = epoch_dropout(e);
       double sse = 0;
       for (size_t b0 = 0; b0 < order.size(); b0 += bs) {
         const size_t n = std::min(bs, order.size() - b0);
         batch.build(data, order.data() + b0, n);
         zero_grad();
-        sse += net.loss(data, input, problem.target.data(), batch, grad.data(), ws, pool);
+        sse += net.loss(data, input, problem.target.data(), batch, grad.data(), ws, pool, dropout);
         // The penalty is spread over the batches so that one epoch applies it once.
         net.l2(s.lambda * static_cast<double>(n) / static_cast<double>(order.size()),
                grad.data());
@@ -166,9 +179,14 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     RProp<float> rprop(n_params, s.learning_rate);
     double sse = 0;
     zero_grad();
-    full_objective(epoch_input(), grad.data(), &sse);
+    full_objective(epoch_input(), grad.data(), &sse, epoch_dropout(0));
+    // The clean codes of the current weights, for validation.
+    auto clean_codes = [&] {
+      if (stochastic && has_val) net.forward(data, problem.input.data(), full, ws, pool);
+    };
     if (has_val) {
       // The initial weights compete too, so that a run that only gets worse keeps them.
+      clean_codes();
       best = validation_rmse(net, ws.a.back(), problem, decoder);
       best_params = x;
     }
@@ -177,7 +195,8 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
       parallel_ranges(pool, n_params,
                       [&](size_t b, size_t end) { rprop.update(x.data(), grad.data(), b, end); });
       zero_grad();
-      full_objective(epoch_input(), grad.data(), &sse);
+      full_objective(epoch_input(), grad.data(), &sse, epoch_dropout(e));
+      clean_codes();
       if (end_epoch(e, sse, start)) break;
     }
   } else {
@@ -189,7 +208,7 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     auto objective = [&](const float* xp, float* g) {
       if (xp != x.data()) std::copy(xp, xp + n_params, x.begin());
       std::fill(g, g + n_params, 0.f);
-      return full_objective(problem.input.data(), g, &sse);
+      return full_objective(problem.input.data(), g, &sse, Dropout{});
     };
     double f = objective(x.data(), grad.data());
     if (has_val) {

@@ -19,10 +19,11 @@ struct TrainSettings {
   OptimizerKind optimizer = OptimizerKind::Rprop;
   double learning_rate = 0.01;  // Adam: step size; RProp: initial step; L-BFGS: first step length
   int epochs = 100;
-  int batch_size = 256;         // Adam only: examples per mini-batch
-  double lambda = 1;            // L2 strength on the paper's summed loss
-  int patience = 10;            // epochs without a better validation RMSE before stopping
-  double denoising = 0;         // input dropout rate
+  int batch_size = 256;  // Adam only: examples per mini-batch
+  double lambda = 1;     // L2 strength on the paper's summed loss
+  int patience = 10;     // epochs without a better validation RMSE before stopping
+  double denoising = 0;  // input dropout rate
+  double dropout = 0;    // dropout rate of the middle hidden layer's units (see below)
   uint64_t seed = 42;
 };
 
@@ -51,9 +52,18 @@ struct TrainResult {
 // Trains `net` (already initialised) and leaves the best weights in it: those with the lowest
 // validation RMSE when there are validation entries, the last ones otherwise. Each epoch is
 // recorded with ctx.epoch_done() when `record` is true (false for pretraining stages).
+// settings.dropout > 0 drops units of hidden layer dropout_layer(net.depth()) in every training
+// pass, with a new mask per epoch: an example's mask comes from the epoch's seed and the
+// example's index, not from its mini-batch or thread. Validation uses the network without
+// dropout.
 TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
                           const TrainSettings& settings, FitContext& ctx, ThreadPool& pool,
                           bool record, const std::string& stage = "");
+
+// The hidden layer `dropout` applies to in a network of `depth` hidden layers: the middle one,
+// (depth - 1) / 2 counted from 0 (the 250-unit bottleneck of [500, 250, 500]; the only hidden
+// layer of a shallow network; the encoder's last layer when depth is even).
+inline int dropout_layer(int depth) { return (depth - 1) / 2; }
 
 // Masking noise for denoising: each input is dropped (set to 0) with probability `rate`, the
 // others are scaled by 1 / (1 - rate) so that the clean input seen at serving time has the same
