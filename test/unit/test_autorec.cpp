@@ -13,6 +13,7 @@
 #include "core/options.hpp"
 #include "core/parallel.hpp"
 #include "core/recommender.hpp"
+#include "core/serialize.hpp"
 
 using namespace autorec;
 
@@ -473,6 +474,42 @@ TEST(AutoRec, SerializationRoundTrip) {
     for (size_t n = 0; n < bytes.size(); n += 97)
       EXPECT_THROW(Recommender::deserialize(bytes.data(), n), Error);
   }
+}
+
+TEST(AutoRec, LoadsVersion1Payloads) {
+  // Payloads written before the dropout option (version 1) load with dropout 0.
+  RawRatings train = planted(30, 20, 0.5, 4, nullptr);
+  auto rec = fit_autorec(R"({"hidden": [6], "epochs": 30})", train);
+  const auto& m = dynamic_cast<const AutoRecModel&>(rec->model());
+  Writer w, c, h;
+  m.save(w);
+  m.config().save(c);
+  const std::vector<uint8_t>& v2 = w.bytes();
+  const size_t cfg = c.bytes().size();  // the dropout rate is its last 8 bytes
+  h.put<int32_t>(1);
+  std::vector<uint8_t> v1 = h.bytes();
+  v1.insert(v1.end(), v2.begin() + 4, v2.begin() + static_cast<std::ptrdiff_t>(4 + cfg - 8));
+  v1.insert(v1.end(), v2.begin() + static_cast<std::ptrdiff_t>(4 + cfg), v2.end());
+  TrainingData data;
+  data.ratings = &rec->ratings();
+  data.baseline = &rec->baseline();
+  AutoRecModel old;
+  Reader r(v1.data(), v1.size());
+  old.load(r, data);
+  EXPECT_EQ(old.config().train.dropout, 0.0);
+  std::vector<float> s1(static_cast<size_t>(rec->items().size())), s2(s1.size());
+  for (int32_t u = 0; u < 5; ++u) {
+    UserProfile p{u, rec->ratings().user(u)};
+    m.score(p, s1.data());
+    old.score(p, s2.data());
+    EXPECT_EQ(s1, s2);
+  }
+  // An unknown version is refused.
+  std::vector<uint8_t> bad = v2;
+  bad[0] = 3;
+  AutoRecModel other;
+  Reader r3(bad.data(), bad.size());
+  EXPECT_THROW(other.load(r3, data), Error);
 }
 
 TEST(AutoRec, CancellationStopsTraining) {
