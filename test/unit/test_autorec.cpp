@@ -404,7 +404,8 @@ TEST(AutoRec, LearnsAPlantedProblem) {
         R"({"hidden": [20], "lambda": 0.5, "optimizer": "lbfgs", "epochs": 200})",
         R"({"hidden": [20], "lambda": 0.3, "optimizer": "adam", "learning_rate": 0.01,
             "batch_size": 8, "epochs": 200})",
-        R"({"hidden": [20, 10, 20], "lambda": 1, "epochs": 300, "pretrain": true})",
+        R"({"hidden": [20, 10, 20], "lambda": 1, "epochs": 300, "pretrain": true,
+            "pretrain_lambda": 1})",
         R"({"hidden": [20], "lambda": 1, "epochs": 300, "tied_weights": true})"}) {
     auto rec = fit_autorec(opts, train);
     const double r = test_rmse(*rec, test);
@@ -477,7 +478,8 @@ TEST(AutoRec, SerializationRoundTrip) {
 }
 
 TEST(AutoRec, LoadsVersion1Payloads) {
-  // Payloads written before the dropout option (version 1) load with dropout 0.
+  // Payloads written before the dropout and pretrain_lambda options (version 1) load with
+  // dropout 0 and the first pretraining stage's penalty as it was, the training one.
   RawRatings train = planted(30, 20, 0.5, 4, nullptr);
   auto rec = fit_autorec(R"({"hidden": [6], "epochs": 30})", train);
   const auto& m = dynamic_cast<const AutoRecModel&>(rec->model());
@@ -485,10 +487,10 @@ TEST(AutoRec, LoadsVersion1Payloads) {
   m.save(w);
   m.config().save(c);
   const std::vector<uint8_t>& v2 = w.bytes();
-  const size_t cfg = c.bytes().size();  // the dropout rate is its last 8 bytes
+  const size_t cfg = c.bytes().size();  // ends with the two new doubles
   h.put<int32_t>(1);
   std::vector<uint8_t> v1 = h.bytes();
-  v1.insert(v1.end(), v2.begin() + 4, v2.begin() + static_cast<std::ptrdiff_t>(4 + cfg - 8));
+  v1.insert(v1.end(), v2.begin() + 4, v2.begin() + static_cast<std::ptrdiff_t>(4 + cfg - 16));
   v1.insert(v1.end(), v2.begin() + static_cast<std::ptrdiff_t>(4 + cfg), v2.end());
   TrainingData data;
   data.ratings = &rec->ratings();
@@ -497,6 +499,8 @@ TEST(AutoRec, LoadsVersion1Payloads) {
   Reader r(v1.data(), v1.size());
   old.load(r, data);
   EXPECT_EQ(old.config().train.dropout, 0.0);
+  EXPECT_EQ(m.config().pretrain_lambda, 300.0);
+  EXPECT_EQ(old.config().pretrain_lambda, m.config().train.lambda);
   std::vector<float> s1(static_cast<size_t>(rec->items().size())), s2(s1.size());
   for (int32_t u = 0; u < 5; ++u) {
     UserProfile p{u, rec->ratings().user(u)};
@@ -563,6 +567,7 @@ TEST(AutoRec, RejectsBadOptions) {
   bad(R"({"dropout": "high", "optimizer": "adam"})", "dropout");
   bad(R"({"dropout": 0.5})", "dropout");  // the default optimizer is L-BFGS
   bad(R"({"dropout": 0.5, "optimizer": "lbfgs"})", "dropout");
+  bad(R"({"pretrain": true, "pretrain_lambda": -1})", "pretrain_lambda");
   bad(R"({"hidden": [500, 250], "tied_weights": true})", "tied_weights");
   bad(R"({"hiden": [5]})", "hiden");
   EXPECT_NO_THROW(Recommender::configure(

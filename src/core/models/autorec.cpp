@@ -14,27 +14,12 @@ namespace autorec {
 
 namespace {
 
-// Version 2 added the dropout rate; version 1 payloads load with dropout 0.
+// Version 2 added the dropout rate and pretrain_lambda; version 1 payloads load with dropout 0.
 constexpr int32_t kPayloadVersion = 2;
 constexpr int64_t kMaxLayer = 100000;
 constexpr size_t kMaxLayers = 32;
 
 const std::vector<std::string> kOptimizers = {"rprop", "lbfgs", "adam"};
-
-// Defaults per optimizer, chosen on ML-100K / ML-1M validation splits (see the benchmark).
-struct OptimizerDefaults {
-  double learning_rate;
-  int epochs;
-  int patience;
-};
-OptimizerDefaults defaults_for(OptimizerKind k) {
-  switch (k) {
-    case OptimizerKind::Rprop: return {1e-2, 500, 20};
-    case OptimizerKind::Lbfgs: return {1.0, 500, 20};
-    case OptimizerKind::Adam: return {1e-3, 200, 10};
-  }
-  return {1e-3, 100, 10};
-}
 
 }  // namespace
 
@@ -75,6 +60,9 @@ AutoRecConfig AutoRecConfig::read(Options& o) {
   double lambda = c.hidden.size() == 1 ? 300.0 : 10.0;
   if (c.decoder == Activation::Sigmoid) lambda /= 16;
   t.lambda = o.number("lambda", lambda, 0.0, 1e6);
+  // The first pretraining stage is a one-layer AutoRec: that shape's default penalty.
+  c.pretrain_lambda = o.number(
+      "pretrain_lambda", c.decoder == Activation::Sigmoid ? 300.0 / 16 : 300.0, 0.0, 1e6);
   t.learning_rate = o.number("learning_rate", d.learning_rate, 1e-12, 100.0);
   t.epochs = static_cast<int>(o.integer("epochs", d.epochs, 1, 100000));
   t.batch_size = static_cast<int>(o.integer("batch_size", 256, 1, 1 << 24));
@@ -111,6 +99,7 @@ void AutoRecConfig::save(Writer& w) const {
   w.put<int32_t>(train.patience);
   w.put<double>(train.denoising);
   w.put<double>(train.dropout);
+  w.put<double>(pretrain_lambda);
 }
 
 void AutoRecConfig::load(Reader& r, int32_t version) {
@@ -150,6 +139,8 @@ void AutoRecConfig::load(Reader& r, int32_t version) {
   train.patience = r.get<int32_t>();
   train.denoising = finite(0, 0.95);
   train.dropout = version >= 2 ? finite(0, 0.95) : 0.0;
+  // Version 1 pretrained its first stage with the training penalty.
+  pretrain_lambda = version >= 2 ? finite(0, 1e6) : train.lambda;
   if (train.dropout > 0 && train.optimizer == OptimizerKind::Lbfgs)
     Reader::corrupt("autorec dropout with L-BFGS");
   if (train.epochs < 1 || train.batch_size < 1 || train.patience < 1)

@@ -44,7 +44,11 @@
 //                   use the network without it. 0 (default) = off. Like denoising it
 //                   needs adam or rprop; pretraining stages run without it.
 //   pretrain        greedy layer-wise pretraining of deep models (one shallow autoencoder per
-//                   encoder layer, on the codes of the layer below), then fine-tuning
+//                   encoder layer, on the codes of the layer below), then fine-tuning. The first
+//                   stage, a one-layer AutoRec on the ratings, is trained like the default
+//                   one-layer model: L-BFGS with penalty `pretrain_lambda` (default 300, /16
+//                   with the sigmoid decoder), early stopping on validation
+//   pretrain_lambda penalty of that first stage (>= 0)
 //   residual        true (default with the identity decoder): the output for (example, feature)
 //                   is the example's baseline bias (item bias b_i for I-AutoRec, user bias b_u
 //                   for U-AutoRec) plus the network's output. The bias is a fixed linear
@@ -101,6 +105,7 @@ struct AutoRecConfig {
   Activation decoder = Activation::Identity;
   bool tied = false;
   bool pretrain = false;
+  double pretrain_lambda = 300;  // penalty of the first pretraining stage (a one-layer AutoRec)
   bool residual = true;  // outputs are offsets from the example's baseline bias
   bool refit = true;     // retrain on all ratings for the selected number of epochs
   double validation_fraction = 0.1;

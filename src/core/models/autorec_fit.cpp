@@ -121,9 +121,11 @@ void AutoRecModel::fit(const TrainingData& data, FitContext& ctx) {
 // Greedy layer-wise pretraining (as for stacked autoencoders): first a one-layer AutoRec on the
 // ratings gives the input layer (and the output layer when the last hidden layer has the same
 // size); then for each further encoder layer l, a dense autoencoder on the codes of layer l - 1
-// gives layer l and, when the shape is symmetric, its mirror layer depth - l. Each stage uses the
-// training optimizer; the first stops early on the validation ratings, the others run at most
-// 50 epochs.
+// gives layer l and, when the shape is symmetric, its mirror layer depth - l. The first stage is
+// trained as the one-layer AutoRec is by default (L-BFGS, penalty `pretrain_lambda`, by default
+// the one-layer model's 300, early stopping on the validation ratings): a deep model's own,
+// weaker penalty (10) leaves that layer overfitted, which fine-tuning does not undo. The dense
+// stages use the training optimizer and penalty for at most 50 epochs.
 void AutoRecModel::pretrain(const TrainProblem& p, FitContext& ctx, ThreadPool& pool) {
   using MatMap = Eigen::Map<Eigen::MatrixXf>;
   using ConstMatMap = Eigen::Map<const Eigen::MatrixXf>;
@@ -140,7 +142,15 @@ void AutoRecModel::pretrain(const TrainProblem& p, FitContext& ctx, ThreadPool& 
     NetShape shape{m, {h[0]}, config_.encoder, config_.decoder, config_.tied};
     AutoRecNet<float> sub(shape);
     sub.init(s.seed, input_std(*p.data, p.input), initial_output_bias(p.target, config_.decoder));
-    train_network(sub, p, s, ctx, pool, false, "pretraining layer 1");
+    TrainSettings s1 = s;
+    s1.optimizer = OptimizerKind::Lbfgs;
+    const OptimizerDefaults d = defaults_for(OptimizerKind::Lbfgs);
+    s1.learning_rate = d.learning_rate;
+    s1.epochs = d.epochs;
+    s1.patience = d.patience;
+    s1.lambda = config_.pretrain_lambda;
+    s1.denoising = 0;  // L-BFGS needs a fixed objective
+    train_network(sub, p, s1, ctx, pool, false, "pretraining layer 1");
     const auto& src = sub.params();
     auto copy = [&](size_t from, size_t to, size_t n) {
       std::copy(src.begin() + static_cast<std::ptrdiff_t>(from),

@@ -27,6 +27,21 @@ struct TrainSettings {
   uint64_t seed = 42;
 };
 
+// Defaults per optimizer, chosen on ML-100K / ML-1M validation splits (see the benchmark).
+struct OptimizerDefaults {
+  double learning_rate;
+  int epochs;
+  int patience;
+};
+inline OptimizerDefaults defaults_for(OptimizerKind k) {
+  switch (k) {
+    case OptimizerKind::Rprop: return {1e-2, 500, 20};
+    case OptimizerKind::Lbfgs: return {1.0, 500, 20};
+    case OptimizerKind::Adam: return {1e-3, 200, 10};
+  }
+  return {1e-3, 100, 10};
+}
+
 // What the network learns: inputs and targets per entry position of `data`, and the held-out
 // entries that select the epoch.
 struct TrainProblem {
