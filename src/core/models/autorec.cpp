@@ -61,8 +61,8 @@ AutoRecConfig AutoRecConfig::read(Options& o) {
   if (c.decoder == Activation::Sigmoid) lambda /= 16;
   t.lambda = o.number("lambda", lambda, 0.0, 1e6);
   // The first pretraining stage is a one-layer AutoRec: that shape's default penalty.
-  c.pretrain_lambda = o.number(
-      "pretrain_lambda", c.decoder == Activation::Sigmoid ? 300.0 / 16 : 300.0, 0.0, 1e6);
+  c.pretrain_lambda =
+      o.number("pretrain_lambda", c.decoder == Activation::Sigmoid ? 300.0 / 16 : 300.0, 0.0, 1e6);
   t.learning_rate = o.number("learning_rate", d.learning_rate, 1e-12, 100.0);
   t.epochs = static_cast<int>(o.integer("epochs", d.epochs, 1, 100000));
   t.batch_size = static_cast<int>(o.integer("batch_size", 256, 1, 1 << 24));
