@@ -62,6 +62,26 @@ Portal open_source_cursor(const std::string& source, const std::string& empty_er
   });
 }
 
+// The source's column names, for errors that name a missing column.
+std::string column_names(TupleDesc desc) {
+  std::string names;
+  for (int a = 0; a < desc->natts; ++a) {
+    Form_pg_attribute att = TupleDescAttr(desc, a);
+    if (!att->attisdropped)
+      names += (names.empty() ? "" : ", ") + std::string(NameStr(att->attname));
+  }
+  return names;
+}
+
+// The next batch of the cursor into SPI_tuptable; returns its row count, 0 at the end.
+uint64 fetch_batch(Portal portal) {
+  return pg_call([&] {
+    CHECK_FOR_INTERRUPTS();
+    SPI_cursor_fetch(portal, true, kBatchRows);
+    return SPI_processed;
+  });
+}
+
 enum class Kind { Int2, Int4, Int8, Float4, Float8, Numeric, Invalid };
 
 Kind kind_of(Oid type) {
@@ -120,7 +140,7 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
 
   const std::string* names[3] = {&cols.user, &cols.item, &cols.rating};
   Column c[3];
-  std::string missing, found;
+  std::string missing;
   for (int k = 0; k < 3; ++k) {
     c[k].attno = pg_call([&] { return SPI_fnumber(desc, names[k]->c_str()); });
     if (c[k].attno <= 0) {
@@ -140,24 +160,15 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     }
   }
   if (!missing.empty()) {
-    for (int a = 0; a < desc->natts; ++a) {
-      Form_pg_attribute att = TupleDescAttr(desc, a);
-      if (att->attisdropped) continue;
-      found += (found.empty() ? "" : ", ") + std::string(NameStr(att->attname));
-    }
     throw Error(ErrorKind::InvalidParameter, "the source has no column " + missing,
-                "Its columns are: " + found +
+                "Its columns are: " + column_names(desc) +
                     ". Name other columns with the options user_column, item_column and "
                     "rating_column.");
   }
 
   RawRatings raw;
   while (true) {
-    uint64 n = pg_call([&] {
-      CHECK_FOR_INTERRUPTS();
-      SPI_cursor_fetch(portal, true, kBatchRows);
-      return SPI_processed;
-    });
+    const uint64 n = fetch_batch(portal);
     if (n == 0) break;
     size_t base = raw.size();
     raw.users.resize(base + n);
@@ -237,12 +248,7 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
   TupleDesc desc = portal->tupDesc;
 
   int id_attno = pg_call([&] { return SPI_fnumber(desc, id_column.c_str()); });
-  std::string found;
-  for (int a = 0; a < desc->natts; ++a) {
-    Form_pg_attribute att = TupleDescAttr(desc, a);
-    if (!att->attisdropped)
-      found += (found.empty() ? "" : ", ") + std::string(NameStr(att->attname));
-  }
+  const std::string found = column_names(desc);
   if (id_attno <= 0)
     throw Error(ErrorKind::InvalidParameter, "the " + what + " source has no column " + id_column,
                 "Its columns are: " + found +
@@ -297,11 +303,7 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
     return AllocSetContextCreate(CurrentMemoryContext, "autorec features", ALLOCSET_DEFAULT_SIZES);
   });
   while (true) {
-    uint64 n = pg_call([&] {
-      CHECK_FOR_INTERRUPTS();
-      SPI_cursor_fetch(portal, true, kBatchRows);
-      return SPI_processed;
-    });
+    const uint64 n = fetch_batch(portal);
     if (n == 0) break;
     uint64 kept = pg_call([&] {
       MemoryContext old = MemoryContextSwitchTo(batch_cxt);

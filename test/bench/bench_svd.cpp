@@ -50,6 +50,19 @@ struct Run {
   std::vector<EpochStats> history;
 };
 
+// Adds r / n to the mean m of n runs (epochs: the last run's).
+void add_to_mean(Run& m, const Run& r, int n) {
+  m.rmse += r.rmse / n;
+  m.mae += r.mae / n;
+  m.fit_s += r.fit_s / n;
+  m.fit_cpu += r.fit_cpu / n;
+  m.eval_s += r.eval_s / n;
+  m.score_us += r.score_us / n;
+  m.foldin_us += r.foldin_us / n;
+  m.bytes += r.bytes / n;
+  m.epochs = r.epochs;
+}
+
 Run run_one(const std::string& config, const RawRatings& train, const RawRatings* test) {
   Run r;
   auto rec = Recommender::configure("svd", Options::parse(config));
@@ -155,16 +168,7 @@ void ml100k(const std::string& dir, const std::vector<std::string>& configs, boo
     }
     Run m;
     for (int f = 0; f < folds; ++f) {
-      Run r = run_one(c, bases[f], &tests[f]);
-      m.rmse += r.rmse / folds;
-      m.mae += r.mae / folds;
-      m.fit_s += r.fit_s / folds;
-      m.fit_cpu += r.fit_cpu / folds;
-      m.eval_s += r.eval_s / folds;
-      m.score_us += r.score_us / folds;
-      m.foldin_us += r.foldin_us / folds;
-      m.bytes += r.bytes / folds;
-      m.epochs = r.epochs;
+      add_to_mean(m, run_one(c, bases[f], &tests[f]), folds);
     }
     std::printf("%-36s %7.4f %7.4f %7.3f %7.3f %7.3f %8.1f %8.1f %6.2f %6d\n", c.c_str(), m.rmse,
                 m.mae, m.fit_s, m.fit_cpu, m.eval_s, m.score_us, m.foldin_us, m.bytes / 1e6,
@@ -201,13 +205,7 @@ void ml1m(const std::string& dir, const std::vector<std::string>& configs, bool 
     std::string per_split;
     for (int s = 0; s < splits; ++s) {
       Run r = run_one(c, trains[s], &tests[s]);
-      m.rmse += r.rmse / splits;
-      m.mae += r.mae / splits;
-      m.fit_s += r.fit_s / splits;
-      m.fit_cpu += r.fit_cpu / splits;
-      m.eval_s += r.eval_s / splits;
-      m.bytes = r.bytes;
-      m.epochs = r.epochs;
+      add_to_mean(m, r, splits);
       char buf[32];
       std::snprintf(buf, sizeof buf, " %.4f", r.rmse);
       per_split += buf;
