@@ -49,13 +49,17 @@ if [ -n "$DATA" ]; then
   echo "MovieLens 100K from $DATA"
 else
   "${PSQL[@]}" <<'SQL'
-SELECT setseed(0.1);
--- Users and items with latent tastes, so that collaborative filtering has something to find.
+-- Users and items with latent tastes, so that collaborative filtering has something to find:
+-- 100,000 distinct (user, item) pairs, popular items drawn more often.
+DO $$ BEGIN PERFORM setseed(0.1); END $$;
 INSERT INTO ratings
 SELECT u, i, greatest(1, least(5, round(3 + 1.5 * sin(u * 0.37 + i * 0.11) + random() - 0.5))), 0
-  FROM (SELECT (random() * 942)::int + 1 AS u, (power(random(), 2) * 1681)::int + 1 AS i
-          FROM generate_series(1, 110000)) s
-ON CONFLICT DO NOTHING;
+  FROM (SELECT u, i, min(n) AS first_draw
+          FROM (SELECT n, (random() * 942)::int + 1 AS u, (power(random(), 2) * 1681)::int + 1 AS i
+                  FROM generate_series(1, 140000) n) draws
+         GROUP BY u, i
+         ORDER BY first_draw
+         LIMIT 100000) pairs;
 INSERT INTO movies SELECT i, 'Synthetic movie ' || i FROM generate_series(1, 1682) i;
 SQL
 fi
@@ -69,7 +73,7 @@ CALL autorec_train('baseline', 'baseline', 'train');
 CALL autorec_train('knn', 'knn', 'train', '{"kind": "item", "similarity": "pearson_baseline", "predictor": "baseline"}');
 CALL autorec_train('svd', 'svd', 'train');
 CALL autorec_train('autorec', 'autorec', 'train');
-SELECT autorec_set_default('autorec');
+SELECT autorec_set_default('autorec') \gset
 SQL
 if [ -n "$DATA" ]; then
   load_features "$DATA"
@@ -95,6 +99,8 @@ SELECT m.model, round(e.rmse::numeric, 4) AS rmse, round(e.mae::numeric, 4) AS m
   FROM (SELECT model FROM autorec_models ORDER BY model) m,
        LATERAL autorec_evaluate(m.model, 'test', 10) e;
 SQL
-echo
-echo "The server keeps running: psql \"host=$ROOT/.run/sock port=${AUTOREC_PORT:-5499} user=postgres dbname=autorec_demo\""
-echo "Stop it with: scripts/pg.sh stop"
+if [ -z "${AUTOREC_DSN:-}" ]; then
+  echo
+  echo "The server keeps running: psql \"host=$ROOT/.run/sock port=${AUTOREC_PORT:-5499} user=postgres dbname=autorec_demo\""
+  echo "Stop it with: scripts/pg.sh stop"
+fi
