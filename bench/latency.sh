@@ -22,5 +22,5 @@ for clients in 1 8; do
   echo
   echo "== pgbench -n -M prepared -c $clients -j $(( clients < 2 ? 1 : 2 )) -T $SECONDS_PER_RUN: recommend(random user, 10) on $ALGO $OPTS"
   pgbench -n -M prepared -c $clients -j $(( clients < 2 ? 1 : 2 )) -T "$SECONDS_PER_RUN" -r \
-    -f "$script" 2>&1 | grep -E "latency|tps|processed|failed"
+    -f "$script" "$DSN" 2>&1 | grep -E "latency|tps|processed|failed"
 done

@@ -1,19 +1,9 @@
 # Shared by the benchmarks: a PostgreSQL to run against and MovieLens loading.
 # Sourced by bench/*.sh after scripts/lib.sh.
 
-# bench_server: the project's local server (.run/), or AUTOREC_DSN's database; sets PSQL.
-bench_server() {
-  local db=${1:-autorec_bench}
-  if [ -n "${AUTOREC_DSN:-}" ]; then
-    PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$AUTOREC_DSN")
-    return
-  fi
-  eval "$(bash "$ROOT/scripts/pg.sh" start)"
-  psql -X -q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
-    psql -X -q -d postgres -c "CREATE DATABASE $db"
-  PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d "$db")
-  export PGDATABASE=$db
-}
+# bench_server [DB]: the benchmark database (default autorec_bench) on the local server or on
+# AUTOREC_DSN's server (use_server in scripts/lib.sh); sets DSN and PSQL.
+bench_server() { use_server "${1:-autorec_bench}"; }
 
 # load_folds DIR: tables u1_base..u5_test from the official ML-100K folds, plus ml100k (u.data).
 load_folds() {

@@ -30,4 +30,4 @@ max_user=$("${PSQL[@]}" -tA -c "SELECT max(user_id) FROM load_ratings")
   -c "CALL autorec_train('load_$ALGO', '$ALGO', 'load_ratings', '$OPTS')"
 echo "== $CLIENTS clients x ${SECS} s of recommend(random user, 10) on $ALGO $OPTS, $what,"
 echo "   while autorec_retrain('load_$ALGO') runs back to back"
-load_run "${AUTOREC_DSN:-$PGDATABASE}" "load_$ALGO" "$max_user" "$SECS" "$CLIENTS"
+load_run "$DSN" "load_$ALGO" "$max_user" "$SECS" "$CLIENTS"

@@ -141,7 +141,7 @@ for spec in "${SPECS[@]}"; do
   for clients in 1 8; do
     rm -f "$WORK"/pgbench_log.*
     res=$(cd "$WORK" && pgbench -n -M prepared -c $clients -j $((clients < 2 ? 1 : 2)) -T "$PGBENCH_SECONDS" \
-          -l -f "$WORK/rec.sql" ${AUTOREC_DSN:+"$AUTOREC_DSN"} 2>&1)
+          -l -f "$WORK/rec.sql" "$DSN" 2>&1)
     tps=$(echo "$res" | awk '/^tps/ {print $3}')
     # Per-transaction latencies (microseconds) from pgbench's log: third column.
     read -r p50 p99 < <(cat "$WORK"/pgbench_log.* | awk '{print $3}' | sort -n |

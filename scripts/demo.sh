@@ -3,40 +3,40 @@
 # project's local PostgreSQL (.run/, port 5499), load MovieLens 100K, train every model family,
 # print top-10 recommendations with titles and an accuracy table. The content family needs the
 # user and item attributes (u.user, u.item), so it is trained only on the real data.
-# Usage: scripts/demo.sh [ML-100K directory]   (default ../shared/data/ml-100k)
-# Set AUTOREC_DSN to use an existing server instead (a libpq connection string).
+# Usage: scripts/demo.sh [ML-100K directory | --synthetic]
+#   without an argument: ../shared/data/ml-100k, else a download from GroupLens (where the
+#   network allows), else a synthetic data set (--synthetic asks for that one directly).
+# Set AUTOREC_DSN to use an existing server instead (a keyword/value libpq string such as
+# "host=db.example user=me"): the demo then works in a database autorec_demo there.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/bench/lib.sh"  # load_features
 cd "$ROOT"
-DATA=${1:-$ROOT/../shared/data/ml-100k}
+DATA=$ROOT/../shared/data/ml-100k
+case "${1:-}" in
+  "") ;;
+  --synthetic) DATA="" ;;
+  *) DATA=$1
+     [ -f "$DATA/u.data" ] || { echo "no MovieLens 100K in $DATA (u.data is missing)" >&2; exit 2; } ;;
+esac
 USER_ID=${AUTOREC_DEMO_USER:-42}
 
 ensure_packages
 build_install
-if [ -n "${AUTOREC_DSN:-}" ]; then
-  PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$AUTOREC_DSN")
-else
-  log "starting the local PostgreSQL in .run/ (port ${AUTOREC_PORT:-5499})"
-  eval "$(bash "$ROOT/scripts/pg.sh" start)"
-  psql -X -q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'autorec_demo'" | grep -q 1 ||
-    psql -X -q -d postgres -c "CREATE DATABASE autorec_demo"
-  PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d autorec_demo)
-fi
+[ -n "${AUTOREC_DSN:-}" ] || log "starting the local PostgreSQL in .run/ (port ${AUTOREC_PORT:-5499})"
+use_server autorec_demo
 
-# The data: a path given, else ../shared/data, else GroupLens (where the network allows),
-# else a synthetic set, and the demo says which.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-if [ ! -f "$DATA/u.data" ]; then
+if [ -n "$DATA" ] && [ ! -f "$DATA/u.data" ]; then
   log "no MovieLens 100K at $DATA: trying to download it from GroupLens"
   if curl -fsSL --max-time 30 -o "$tmp/ml.zip" https://files.grouplens.org/datasets/movielens/ml-100k.zip &&
-     (cd "$tmp" && python3 -c "import zipfile; zipfile.ZipFile('ml.zip').extractall('.')"); then
+     unzip -q "$tmp/ml.zip" -d "$tmp"; then
     DATA="$tmp/ml-100k"
   else
     DATA=""
-    log "download failed: using a SYNTHETIC data set (943 users, 1682 items, 100,000 ratings, seed 1)"
   fi
 fi
+[ -n "$DATA" ] || log "using a SYNTHETIC data set (943 users, 1682 items, 100,000 ratings, seed 0.1)"
 
 log "loading ratings"
 "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS autorec CASCADE" \
@@ -101,6 +101,6 @@ SELECT m.model, round(e.rmse::numeric, 4) AS rmse, round(e.mae::numeric, 4) AS m
 SQL
 if [ -z "${AUTOREC_DSN:-}" ]; then
   echo
-  echo "The server keeps running: psql \"host=$ROOT/.run/sock port=${AUTOREC_PORT:-5499} user=postgres dbname=autorec_demo\""
+  echo "The server keeps running: psql \"$DSN\""
   echo "Stop it with: scripts/pg.sh stop"
 fi

@@ -10,7 +10,7 @@ log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the build, the tests and the benchmarks need; installed only when missing.
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libeigen3-dev libgtest-dev
-          cmake g++ make gnuplot-nox clang libclang-rt-14-dev"
+          cmake g++ make gnuplot-nox clang libclang-rt-14-dev curl unzip"
 
 ensure_packages() {
   local missing=()
@@ -67,4 +67,23 @@ stop_cluster() {
   local run_as=()
   [ "$(id -u)" = 0 ] && run_as=(runuser -u postgres --)
   [ -f "$dir/data/PG_VERSION" ] && "${run_as[@]}" pg_ctl -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# use_server DB: the database DB (created if missing) on the project's local server (.run/, see
+# scripts/pg.sh), or on the existing server that AUTOREC_DSN names (a keyword/value libpq string
+# such as "host=db.example port=5432 user=me"; a dbname in it is replaced by DB). Sets DSN (for
+# psql and pgbench) and PSQL.
+use_server() {
+  local db=$1 server env
+  if [ -n "${AUTOREC_DSN:-}" ]; then
+    server=$AUTOREC_DSN
+  else
+    env=$(bash "$ROOT/scripts/pg.sh" start)  # an assignment, so that a failed start stops us
+    eval "$env"
+    server="host=$PGHOST port=$PGPORT user=$PGUSER"
+  fi
+  psql -X -q -d "$server dbname=postgres" -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+    psql -X -q -d "$server dbname=postgres" -c "CREATE DATABASE $db"
+  DSN="$server dbname=$db"
+  PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d "$DSN")
 }

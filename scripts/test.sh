@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the core's unit tests (GoogleTest via ctest), then, against a PostgreSQL
 # started here in a temporary directory, the pg_regress suite and the integration tests.
-# Installs what is missing first. Prints the server log and regression.diffs on failure.
+# Installs what is missing first. Prints regression.diffs and the server log on failure.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_packages
@@ -12,7 +12,16 @@ suite() {  # suite NAME COMMAND...: runs one suite and counts it
   local name=$1
   shift
   log "$name"
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $name"
+    if [ -f "${PGDIR:-}/server.log" ]; then
+      echo "---- server log (last 100 lines)"
+      tail -n 100 "$PGDIR/server.log"
+    fi
+  fi
 }
 
 unit_tests() {
@@ -43,8 +52,7 @@ regress() {
   rm -f "$ROOT/regression.diffs"
   if make -C "$ROOT" -s installcheck; then return 0; fi
   echo "---- regression.diffs"; cat "$ROOT/regression.diffs" 2>/dev/null || true
-  echo "---- server log (last 100 lines)"; tail -n 100 "$PGDIR/server.log"
-  return 1
+  return 1  # suite() prints the server log
 }
 suite "pg_regress" regress
 
@@ -55,8 +63,7 @@ done
 
 # The benchmark command on a small synthetic set, so that it cannot rot (its numbers are not
 # checked: quality and speed are reported by `make bench`, not asserted).
-suite "benchmark smoke run" env AUTOREC_DSN="host=$PGHOST port=$PGPORT user=postgres dbname=autorec_bench" \
-  bash -c 'psql -X -q -d postgres -c "CREATE DATABASE autorec_bench" && bash "$0"/bench/run.sh --smoke' "$ROOT"
+suite "benchmark smoke run" env AUTOREC_DSN="host=$PGHOST port=$PGPORT user=postgres" bash "$ROOT/bench/run.sh" --smoke
 
 log "summary"
 echo "test suites: $passed passed, $failed failed"
