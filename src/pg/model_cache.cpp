@@ -37,7 +37,8 @@ std::unordered_map<std::string, CacheEntry>& cache() {
   return c;
 }
 
-// Key: role oid + '/' + model name ('' for the default model).
+// Key: role oid + "/n/" + model name, or role oid + "/default" for the default model (no name
+// maps to that key, not even '').
 std::unordered_map<std::string, Lookup>& lookups() {
   static std::unordered_map<std::string, Lookup> l;
   return l;
@@ -234,7 +235,7 @@ std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out
     lookups().clear();
     lookups_valid = true;  // an invalidation arriving from here on clears it again
   }
-  std::string key = std::to_string(role) + "/" + (name ? name : "");
+  std::string key = std::to_string(role) + (name ? "/n/" + std::string(name) : "/default");
   auto hit = lookups().find(key);
   if (hit == lookups().end()) hit = lookups().emplace(key, resolve(name)).first;
   if (out) *out = hit->second.ref;

@@ -63,6 +63,9 @@ SELECT autorec_drop_model('base2');
 SELECT model, is_default FROM autorec_models ORDER BY model;
 SELECT * FROM recommend(1, 3);  -- no default model any more
 SELECT autorec_set_default('base');
+-- '' names no model, also once the default model has been looked up in this session.
+SELECT count(*) FROM recommend(1, 3);
+SELECT count(*) FROM recommend(1, 3, '');
 
 -- A split: random, per user, by time; tables are created with the fractions asked for.
 CREATE TABLE timed AS SELECT *, (user_id * 1000 + item_id) AS ts FROM ratings;
