@@ -118,6 +118,8 @@ CREATE TYPE autorec.evaluation AS (
 
 -- Internal helpers implemented in C (they resolve caller-supplied names on the caller's
 -- search_path, so they use qualified names internally instead of a SET search_path).
+-- _train reads the source (and feature sources) with the rights of the model's owner when the
+-- model exists and the caller is not its owner (see AsModelOwner in src/pg/source.hpp).
 CREATE FUNCTION autorec._train(model text, algorithm text, source text, options jsonb)
     RETURNS autorec.trained
     AS 'MODULE_PATHNAME', 'autorec_train_source' LANGUAGE C VOLATILE;
@@ -237,7 +239,8 @@ END $$;
 COMMENT ON PROCEDURE @extschema@.autorec_retrain(text) IS
     'train a model again with its stored algorithm, source and options (for schedulers)';
 
-CREATE FUNCTION autorec._refresh_features(weights bytea) RETURNS autorec.trained
+-- The feature sources run with the rights of the owner of `model`, as in autorec._train.
+CREATE FUNCTION autorec._refresh_features(model text, weights bytea) RETURNS autorec.trained
     AS 'MODULE_PATHNAME', 'autorec_refresh_features_weights' LANGUAGE C VOLATILE;
 
 -- Not SET search_path: the feature sources are resolved on the caller's search_path, as at
@@ -261,7 +264,7 @@ BEGIN
       JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
                                   AND v.version OPERATOR(pg_catalog.=) m.current_version
      WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model;
-    t := autorec._refresh_features(cur.weights);
+    t := autorec._refresh_features(model, cur.weights);
     SELECT coalesce(pg_catalog.max(v.version), 0) OPERATOR(pg_catalog.+) 1 INTO next_version
       FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) autorec_refresh_features.model;
     INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
@@ -478,10 +481,21 @@ END $$;
 COMMENT ON FUNCTION @extschema@.autorec_training_history(text) IS
     'per-epoch train and validation RMSE of the current version of a model';
 
+-- The default model is one per database: changing it takes the right to change both the new
+-- default and the current one.
 CREATE FUNCTION @extschema@.autorec_set_default(model text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cur autorec.model;
 BEGIN
     PERFORM autorec._check_owner(model);
+    SELECT * INTO cur FROM autorec.model m WHERE m.is_default;
+    IF FOUND AND cur.name <> model AND NOT autorec._is_member(cur.owner) THEN
+        RAISE EXCEPTION 'the default model "%" belongs to role %; only its owner or a superuser can change the default',
+                        cur.name, quote_ident(cur.owner)
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The default model is shared by every role in this database; name your model in recommend(..., model => ...) instead.';
+    END IF;
     UPDATE autorec.model SET is_default = false WHERE is_default AND name <> autorec_set_default.model;
     UPDATE autorec.model SET is_default = true WHERE name = autorec_set_default.model;
 END $$;

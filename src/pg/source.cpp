@@ -73,6 +73,23 @@ std::string column_names(TupleDesc desc) {
   return names;
 }
 
+// Progress of a read in pg_stat_activity.query (no NOTICE), when the caller labelled it:
+// "<label>: reading <what><source>" at the start, then with the rows read so far.
+void show_reading(const SourceStats& stats, const char* what) {
+  if (stats.label.empty()) return;
+  const char* source = stats.resolved.size() > 60 ? "the query" : stats.resolved.c_str();
+  char buf[512];
+  if (stats.rows == 0)
+    snprintf(buf, sizeof buf, "%s: reading %s%s", stats.label.c_str(), what, source);
+  else
+    snprintf(buf, sizeof buf, "%s: reading %s%s: %llu rows so far", stats.label.c_str(), what,
+             source, static_cast<unsigned long long>(stats.rows));
+  pg_call([&] { pgstat_report_activity(STATE_RUNNING, buf); });
+}
+
+// Batches between two progress reports of a read (100,000 rows).
+constexpr uint64 kProgressBatches = 10;
+
 // The next batch of the cursor into SPI_tuptable; returns its row count, 0 at the end.
 uint64 fetch_batch(Portal portal) {
   return pg_call([&] {
@@ -148,7 +165,7 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
       continue;
     }
     Oid type = TupleDescAttr(desc, c[k].attno - 1)->atttypid;
-    c[k].kind = kind_of(type);
+    c[k].kind = kind_of(pg_call([&] { return getBaseType(type); }));  // domains too
     bool ok = k < 2 ? (c[k].kind == Kind::Int2 || c[k].kind == Kind::Int4 || c[k].kind == Kind::Int8)
                     : c[k].kind != Kind::Invalid;
     if (!ok) {
@@ -167,7 +184,8 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
   }
 
   RawRatings raw;
-  while (true) {
+  show_reading(stats, "");
+  for (uint64 batch = 1;; ++batch) {
     const uint64 n = fetch_batch(portal);
     if (n == 0) break;
     size_t base = raw.size();
@@ -196,6 +214,7 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     });
     stats.rows += n;
     stats.skipped_null += n - kept;
+    if (batch % kProgressBatches == 0) show_reading(stats, "");
     raw.users.resize(base + kept);
     raw.items.resize(base + kept);
     raw.ratings.resize(base + kept);
@@ -254,7 +273,8 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
                 "Its columns are: " + found +
                     ". The id column is named as in the ratings "
                     "source (options user_column and item_column).");
-  Kind id_kind = kind_of(TupleDescAttr(desc, id_attno - 1)->atttypid);
+  Kind id_kind =
+      kind_of(pg_call([&] { return getBaseType(TupleDescAttr(desc, id_attno - 1)->atttypid); }));
   if (id_kind != Kind::Int2 && id_kind != Kind::Int4 && id_kind != Kind::Int8) {
     const char* tname =
         pg_call([&] { return format_type_be(TupleDescAttr(desc, id_attno - 1)->atttypid); });
@@ -302,7 +322,9 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
   MemoryContext batch_cxt = pg_call([] {
     return AllocSetContextCreate(CurrentMemoryContext, "autorec features", ALLOCSET_DEFAULT_SIZES);
   });
-  while (true) {
+  const std::string reading_what = what + " ";
+  show_reading(stats, reading_what.c_str());
+  for (uint64 batch = 1;; ++batch) {
     const uint64 n = fetch_batch(portal);
     if (n == 0) break;
     uint64 kept = pg_call([&] {
@@ -347,6 +369,7 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
     });
     stats.rows += n;
     stats.skipped_null += n - kept;
+    if (batch % kProgressBatches == 0) show_reading(stats, reading_what.c_str());
   }
   pg_call([&] {
     MemoryContextDelete(batch_cxt);
@@ -356,6 +379,62 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
   table.validate(what);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return table;
+}
+
+AsModelOwner::AsModelOwner(const std::string& model) {
+  pg_call([&] {
+    NameData owner_name;
+    bool found = false;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
+    Oid type[1] = {TEXTOID};
+    Datum arg[1] = {CStringGetTextDatum(model.c_str())};
+    if (SPI_execute_with_args(
+            "SELECT m.owner FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) $1", 1, type,
+            arg, nullptr, true, 1) != SPI_OK_SELECT)
+      elog(ERROR, "autorec: model lookup failed");
+    if (SPI_processed == 1) {
+      bool isnull;
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      namestrcpy(&owner_name, NameStr(*DatumGetName(d)));
+      found = true;
+    }
+    SPI_finish();
+    if (!found) return;  // a new model: the caller will own it
+    Oid owner = get_role_oid(NameStr(owner_name), true);
+    if (owner == InvalidOid)
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                      errmsg("the owner of model \"%s\", role \"%s\", no longer exists",
+                             model.c_str(), NameStr(owner_name)),
+                      errhint("A superuser can make another role its owner with UPDATE "
+                              "autorec.model SET owner = 'role' WHERE name = %s.",
+                              quote_literal_cstr(model.c_str()))));
+    Oid caller = GetUserId();
+    if (owner == caller) return;
+    if (!is_member_of_role(caller, owner))  // true for superusers
+      ereport(ERROR,
+              (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+               errmsg("must be owner of model \"%s\"", model.c_str()),
+               errdetail("The model belongs to role %s.", quote_identifier(NameStr(owner_name)))));
+    GetUserIdAndSecContext(&saved_user_, &saved_context_);
+    SetUserIdAndSecContext(owner, saved_context_ | SECURITY_RESTRICTED_OPERATION);
+    guc_level_ = NewGUCNestLevel();
+    switched_ = true;
+  });
+}
+
+void AsModelOwner::end() {
+  if (!switched_) return;
+  pg_call([&] {
+    AtEOXact_GUC(false, guc_level_);
+    SetUserIdAndSecContext(saved_user_, saved_context_);
+    switched_ = false;
+  });
+}
+
+AsModelOwner::~AsModelOwner() {
+  // Only assigns two variables: cannot fail. The GUC nest level is popped by the abort of the
+  // (sub)transaction the error ends in.
+  if (switched_) SetUserIdAndSecContext(saved_user_, saved_context_);
 }
 
 }  // namespace autorec::pg

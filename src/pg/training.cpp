@@ -57,6 +57,7 @@ std::string jsonb_text(Jsonb* options) {
 FeatureTable read_features_reporting(const std::string& label, const std::string& source,
                                      const std::string& id_column, const std::string& what) {
   SourceStats stats;
+  stats.label = label;
   FeatureTable t = read_features(source, id_column, what, stats);
   char buf[256];
   snprintf(buf, sizeof buf,
@@ -141,15 +142,22 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     std::unique_ptr<Recommender> rec = Recommender::configure(algorithm, std::move(options));
 
     const std::string label = "autorec_train(" + model + ")";
-    // Features first: they are usually small, and a bad feature source fails fast.
     FeatureSources sources = rec->feature_sources();
     FeatureSet features;
-    if (!sources.users.empty())
-      features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
-    if (!sources.items.empty())
-      features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
     SourceStats stats;
-    RawRatings raw = read_ratings(source, cols, stats);
+    stats.label = label;
+    RawRatings raw;
+    {
+      // The sources run with the rights of the model's owner (the caller for a new model).
+      AsModelOwner as_owner(model);
+      // Features first: they are usually small, and a bad feature source fails fast.
+      if (!sources.users.empty())
+        features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+      if (!sources.items.empty())
+        features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+      raw = read_ratings(source, cols, stats);
+      as_owner.end();
+    }
     char buf[256];
     snprintf(buf, sizeof buf, "read %llu rows from %s in %.2f s (%llu with NULLs skipped)",
              static_cast<unsigned long long>(stats.rows),
@@ -175,13 +183,17 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
   });
 }
 
-// autorec._refresh_features(weights bytea) RETURNS autorec.trained: the model with its user and
-// item features read again from its feature sources (new users and items join it, unrated),
-// without retraining. Used by autorec_refresh_features().
+// autorec._refresh_features(model text, weights bytea) RETURNS autorec.trained: the model with
+// its user and item features read again from its feature sources (new users and items join it,
+// unrated), without retraining; the sources run with the rights of the owner of `model`. Used by
+// autorec_refresh_features().
 extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) {
   return guard([&]() -> Datum {
-    if (PG_ARGISNULL(0)) throw Error(ErrorKind::InvalidParameter, "weights must not be NULL");
-    bytea* b = pg_call([&] { return PG_GETARG_BYTEA_PP(0); });
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+      throw Error(ErrorKind::InvalidParameter, "model and weights must not be NULL");
+    std::string model =
+        pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
+    bytea* b = pg_call([&] { return PG_GETARG_BYTEA_PP(1); });
     auto start = std::chrono::steady_clock::now();
     std::unique_ptr<Recommender> rec = Recommender::deserialize(
         reinterpret_cast<const uint8_t*>(VARDATA_ANY(b)), VARSIZE_ANY_EXHDR(b));
@@ -190,11 +202,13 @@ extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) 
     if (!sources.empty()) {
       Options options = rec->options();
       SourceColumns cols = source_columns(options);
-      const std::string label = "autorec_refresh_features";
+      const std::string label = "autorec_refresh_features(" + model + ")";
+      AsModelOwner as_owner(model);
       if (!sources.users.empty())
         features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
       if (!sources.items.empty())
         features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+      as_owner.end();
     }
     rec->refresh_features(features);  // errors for families without features
     std::vector<uint8_t> bytes = rec->serialize();

@@ -80,7 +80,7 @@ CALL autorec_train('bad', 'content', 'ratings', '{"item_features": "content_item
 SELECT autorec_refresh_features('content_base');
 SELECT autorec_refresh_features(NULL);
 SELECT autorec_refresh_features('nope');
-SELECT autorec._refresh_features('\x00112233'::bytea);
+SELECT autorec._refresh_features('content_base', '\x00112233'::bytea);
 ALTER TABLE content_users DROP COLUMN taste;
 SELECT autorec_refresh_features('content_hybrid');
 SELECT explain_recommendation(1, 2, 'content_hybrid');

@@ -36,6 +36,16 @@ INSERT INTO text_ids VALUES ('a', 1, 1);
 CALL autorec_train('t', 'baseline', 'text_ids');
 CREATE TABLE text_ratings (user_id int, item_id int, rating text);
 CALL autorec_train('t', 'baseline', 'text_ratings');
+-- Domains over integer and numeric types are accepted as what they are over.
+CREATE DOMAIN user_key AS int CHECK (VALUE > 0);
+CREATE DOMAIN user_key2 AS user_key;
+CREATE DOMAIN stars AS numeric(2,1);
+CREATE TABLE domain_ratings AS
+SELECT user_id::user_key2 AS user_id, item_id::smallint AS item_id, rating::stars AS rating FROM ratings;
+CALL autorec_train('domains', 'baseline', 'domain_ratings');
+SELECT n_users, n_items, n_ratings FROM autorec_models WHERE model = 'domains';
+CREATE DOMAIN user_name AS text;
+CALL autorec_train('t', 'baseline', 'SELECT user_id::text::user_name AS user_id, item_id, rating FROM ratings');
 -- Views, schema-qualified names, quoted names and queries all work.
 CREATE SCHEMA "My Schema";
 CREATE VIEW "My Schema"."Good Ratings" AS SELECT * FROM ratings WHERE rating >= 2;

@@ -1,7 +1,8 @@
--- Privileges: training reads the source with the caller's rights; only a model's owner (or a
--- superuser) may replace, roll back, grant or drop it; a model is usable (recommend() and the
--- other serving functions) by its owner and the roles it was granted to with autorec_grant
--- ('public': every role); its catalog row (name, owner, source) is visible to everyone.
+-- Privileges: training reads the source with the rights of the model's owner (the caller for a
+-- new model; see the trojan case at the end); only a model's owner (or a superuser) may replace,
+-- roll back, grant or drop it; a model is usable (recommend() and the other serving functions)
+-- by its owner and the roles it was granted to with autorec_grant ('public': every role); its
+-- catalog row (name, owner, source) is visible to everyone.
 SET client_min_messages = warning;
 \set VERBOSITY terse
 CREATE ROLE autorec_alice;
@@ -63,6 +64,8 @@ RESET ROLE;
 SELECT autorec_set_default('alice_model');
 SET ROLE autorec_bob;
 SELECT count(*) AS bob_can_use_it FROM recommend(1, 3);
+SELECT autorec_set_default('bob_model');                      -- the default is alice's
+SELECT model FROM autorec_models WHERE is_default;
 RESET ROLE;
 SET ROLE autorec_alice;
 SELECT autorec_revoke('alice_model', 'public');
@@ -95,6 +98,52 @@ RESET ROLE;
 SET ROLE autorec_bob;
 SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
 RESET ROLE;
+-- A model's source runs with its owner's rights, also when a superuser or a member of the
+-- owner role trains it (like REFRESH MATERIALIZED VIEW): a function in bob's source cannot use
+-- their rights, and a setting it changes does not outlive the read.
+CREATE SCHEMA autorec_bob_s AUTHORIZATION autorec_bob;
+SET ROLE autorec_bob;
+CREATE FUNCTION autorec_bob_s.trojan() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE WARNING 'trojan runs as %', current_user;
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        EXECUTE 'ALTER ROLE autorec_bob SUPERUSER';
+    END IF;
+    PERFORM set_config('search_path', 'autorec_bob_s', false);
+    RETURN true;
+END $$;
+CALL autorec_train('bob_trojan', 'baseline', 'SELECT * FROM public.ratings WHERE (SELECT autorec_bob_s.trojan())');
+RESET search_path;                                              -- bob's own training set it
+CALL autorec_train('bob_content', 'content', 'public.ratings',
+                   '{"item_features": "SELECT item_id, min(rating) AS low FROM public.ratings WHERE (SELECT autorec_bob_s.trojan()) GROUP BY item_id",
+                     "threads": 1, "epochs": 2, "factors": 2}');
+RESET search_path;                                              -- bob's own training set it
+RESET ROLE;
+CALL autorec_retrain('bob_trojan');
+SELECT autorec_refresh_features('bob_content') AS version;     -- feature sources too
+SELECT rolsuper AS bob_is_superuser FROM pg_roles WHERE rolname = 'autorec_bob';
+SHOW search_path;
+SELECT version, CASE WHEN trained_by = current_user THEN 'the superuser' ELSE trained_by END AS trained_by
+  FROM autorec.model_version WHERE model = 'bob_trojan' ORDER BY 1;
+-- A superuser replacing bob's model cannot feed it data bob may not read.
+CALL autorec_train('bob_trojan', 'baseline', 'alice_ratings');
+SELECT current_user = session_user AS back_to_the_caller;
+-- A member of bob's role retrains it as bob; a non-member cannot, even through the internals.
+CREATE ROLE autorec_carol IN ROLE autorec_bob;
+SET ROLE autorec_carol;
+CALL autorec_retrain('bob_trojan');
+SHOW search_path;
+RESET ROLE;
+SET ROLE autorec_alice;
+CALL autorec_retrain('bob_trojan');
+SELECT (autorec._train('bob_trojan', 'baseline', 'ratings', '{}')).n_ratings;
+RESET ROLE;
+SELECT version, CASE WHEN trained_by = current_user THEN 'the superuser' ELSE trained_by END AS trained_by
+  FROM autorec.model_version WHERE model = 'bob_trojan' ORDER BY 1;
+SELECT autorec_drop_model('bob_trojan');
+SELECT autorec_drop_model('bob_content');
+DROP SCHEMA autorec_bob_s CASCADE;
+DROP ROLE autorec_carol;
 -- A superuser may drop anyone's model.
 SELECT autorec_drop_model('alice_model');
 SELECT autorec_drop_model('bob_model');
