@@ -143,7 +143,13 @@ SELECT version, CASE WHEN trained_by = current_user THEN 'the superuser' ELSE tr
 SELECT autorec_drop_model('bob_trojan');
 SELECT autorec_drop_model('bob_content');
 DROP SCHEMA autorec_bob_s CASCADE;
+-- A model whose owner role was dropped has nobody to read its source as.
+SET ROLE autorec_carol;
+CALL autorec_train('carol_model', 'baseline', 'ratings');
+RESET ROLE;
 DROP ROLE autorec_carol;
+CALL autorec_retrain('carol_model');
+SELECT autorec_drop_model('carol_model');
 -- A superuser may drop anyone's model.
 SELECT autorec_drop_model('alice_model');
 SELECT autorec_drop_model('bob_model');
