@@ -148,6 +148,11 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
   const uint8_t* payload;
   size_t len;
   ModelHeader h = unframe_model(data, n, &payload, &len);
+  // The tag is outside the CRC (which covers the payload only); an unknown tag is damage, not a
+  // user's choice of algorithm. The raw bytes stay out of the message: they may not be text.
+  const std::vector<std::string> names = algorithm_names();
+  if (std::find(names.begin(), names.end(), h.algorithm) == names.end())
+    Reader::corrupt("unknown algorithm tag");
   Reader r(payload, len);
   std::unique_ptr<Recommender> rec(new Recommender());
   rec->algorithm_ = h.algorithm;
@@ -178,6 +183,8 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
     for (int64_t k = ptr[u]; k < ptr[u + 1]; ++k) {
       if (idx[k] < 0 || idx[k] >= h.n_items || !std::isfinite(val[k]))
         Reader::corrupt("rating matrix entry");
+      // RatingMatrix stores each row sorted and holds one rating per (user, item).
+      if (k > ptr[u] && idx[k - 1] >= idx[k]) Reader::corrupt("rating matrix row is not sorted");
       triples.push_back({u, idx[k], val[k]});
     }
   }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "core/error.hpp"
 #include "core/metrics.hpp"
@@ -27,11 +28,60 @@ RawRatings small_ratings() {
   return r;
 }
 
-std::unique_ptr<Recommender> trained(const std::string& algo, const std::string& opts) {
+std::unique_ptr<Recommender> trained(const std::string& algo, const std::string& opts,
+                                     const RawRatings& train = small_ratings()) {
   auto rec = Recommender::configure(algo, Options::parse(opts));
   FitContext ctx;
-  rec->fit(small_ratings(), ctx);
+  rec->fit(train, ctx);
   return rec;
+}
+
+// Where the recommender-level fields of a serialized model start (the order of
+// Recommender::serialize), so that a test can change one behind a recomputed checksum.
+struct Layout {
+  size_t header;     // the payload starts here
+  size_t csr_index;  // the first CSR item index (int32)
+  size_t baseline;   // Biases: mean, reg_user (doubles), user and item biases (vectors)
+};
+
+Layout layout_of(const std::vector<uint8_t>& b, const std::string& algorithm) {
+  Layout l;
+  l.header = 8 + 4 + 8 + algorithm.size() + 4 + 4 + 8 + 8 + 4;  // src/core/serialize.cpp
+  size_t p = l.header;
+  auto count = [&] {
+    uint64_t n;
+    std::memcpy(&n, b.data() + p, sizeof n);
+    p += sizeof n;
+    return static_cast<size_t>(n);
+  };
+  p += count();          // options JSON
+  p += 3 * 8;            // seed, fit seconds, duplicates
+  p += count() * 8;      // user ids
+  p += count() * 8;      // item ids
+  p += count() * 8;      // CSR offsets
+  size_t nnz = count();  // CSR item indices
+  l.csr_index = p;
+  p += nnz * 4;
+  p += count() * 4;  // CSR values
+  l.baseline = p;
+  return l;
+}
+
+template <typename T>
+std::vector<uint8_t> patched(std::vector<uint8_t> b, size_t header, size_t at, T v) {
+  std::memcpy(b.data() + at, &v, sizeof v);
+  uint32_t crc = crc32(b.data() + header, b.size() - header);
+  std::memcpy(b.data() + header - 4, &crc, sizeof crc);
+  return b;
+}
+
+void expect_corrupt(const std::vector<uint8_t>& b, const std::string& what) {
+  try {
+    Recommender::deserialize(b.data(), b.size());
+    ADD_FAILURE() << what << ": accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::CorruptModel) << what << ": " << e.what();
+  }
 }
 
 }  // namespace
@@ -93,6 +143,19 @@ TEST(Baseline, MatchesHandComputedAls) {
   // user 10: items 100 (4) and 200 (3): (7 - 2 mu - bi100 - bi200) / (2 + 2)
   EXPECT_NEAR(b.user[d.users.find(10)], (7 - 2 * mu - bi100 - bi200) / 4, 1e-6);
   EXPECT_NEAR(b.user[d.users.find(30)], (7 - 2 * mu - bi200 - bi300) / 4, 1e-6);
+
+  // The same epoch through the model: a prediction is mu + b_u + b_i, and a visitor's bias is
+  // folded in with reg_user (ratings lie in [1, 5], so nothing here is clipped).
+  auto rec = trained("baseline", R"({"epochs": 1, "reg_item": 1, "reg_user": 2})");
+  const double bu20 = (5 - 2 * mu - bi100 - bi300) / 4;
+  EXPECT_NEAR(rec->predict(20, 200), mu + bu20 + bi200, 1e-5);
+  const double visitor = (5 - mu - bi100) / (2 + 1);  // one rating of 5 on item 100
+  auto top = rec->recommend_for_ratings({100}, {5}, 2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].id, 300);  // bi300 > bi200
+  EXPECT_NEAR(top[0].score, mu + visitor + bi300, 1e-5);
+  EXPECT_EQ(top[1].id, 200);
+  EXPECT_NEAR(top[1].score, mu + visitor + bi200, 1e-5);
 }
 
 TEST(Recommender, ServesAndRoundTrips) {
@@ -115,6 +178,7 @@ TEST(Recommender, ServesAndRoundTrips) {
   EXPECT_DOUBLE_EQ(back->predict(20, 200), p);
   EXPECT_EQ(back->users().ids(), rec->users().ids());
   EXPECT_EQ(back->ratings().nnz(), rec->ratings().nnz());
+  EXPECT_EQ(back->serialize(), bytes);
 }
 
 TEST(Recommender, FoldInAndCapabilities) {
@@ -134,15 +198,51 @@ TEST(Recommender, RejectsBadConfiguration) {
 
 TEST(Serialization, DetectsCorruption) {
   std::vector<uint8_t> bytes = trained("baseline", "{}")->serialize();
-  // Every truncation is an error.
-  for (size_t n = 0; n < bytes.size(); n += 7)
-    EXPECT_THROW(Recommender::deserialize(bytes.data(), n), Error) << "length " << n;
-  // Every single flipped byte is an error (magic, header or checksum catches it).
-  for (size_t k = 0; k < bytes.size(); ++k) {
-    std::vector<uint8_t> b = bytes;
-    b[k] ^= 0x5A;
-    EXPECT_THROW(Recommender::deserialize(b.data(), b.size()), Error) << "byte " << k;
-  }
+  // Every truncation is a corrupted model.
+  for (size_t n = 0; n < bytes.size(); ++n)
+    expect_corrupt(std::vector<uint8_t>(bytes.begin(), bytes.begin() + n),
+                   "length " + std::to_string(n));
+  // So is every flipped byte, the algorithm tag's included (magic, version, tag, dimensions,
+  // lengths or checksum catch it).
+  for (uint8_t mask : {0x01, 0x5A, 0x80, 0xFF})
+    for (size_t k = 0; k < bytes.size(); ++k) {
+      std::vector<uint8_t> b = bytes;
+      b[k] ^= mask;
+      expect_corrupt(b, "byte " + std::to_string(k) + " ^ " + std::to_string(mask));
+    }
+}
+
+TEST(Serialization, ChecksValuesBehindTheChecksum) {
+  const std::vector<uint8_t> bytes = trained("baseline", "{}")->serialize();
+  const Layout l = layout_of(bytes, "baseline");
+  // The layout is right: rewriting a field with its own value loads.
+  int32_t first;
+  std::memcpy(&first, bytes.data() + l.csr_index, sizeof first);
+  ASSERT_EQ(first, 0);  // user 10 rated items 100 and 200: indices 0, 1
+  double mean;
+  std::memcpy(&mean, bytes.data() + l.baseline, sizeof mean);
+  ASSERT_NEAR(mean, 19.0 / 6.0, 1e-12);
+  std::vector<uint8_t> same = patched(bytes, l.header, l.baseline, mean);
+  ASSERT_EQ(same, bytes);
+  ASSERT_NO_THROW(Recommender::deserialize(same.data(), same.size()));
+
+  // A CSR row holds each item once, in increasing order.
+  expect_corrupt(patched(bytes, l.header, l.csr_index + 4, int32_t{0}), "repeated item");
+  expect_corrupt(patched(patched(bytes, l.header, l.csr_index, int32_t{1}), l.header,
+                         l.csr_index + 4, int32_t{0}),
+                 "unsorted row");
+  // The baseline's mean, penalty and biases are finite, and the penalty is not negative.
+  const double nan = std::nan(""), inf = INFINITY;
+  expect_corrupt(patched(bytes, l.header, l.baseline, nan), "NaN mean");
+  expect_corrupt(patched(bytes, l.header, l.baseline, inf), "infinite mean");
+  expect_corrupt(patched(bytes, l.header, l.baseline + 8, -1.0), "negative reg_user");
+  expect_corrupt(patched(bytes, l.header, l.baseline + 8, nan), "NaN reg_user");
+  const size_t user_bias = l.baseline + 16 + 8, item_bias = user_bias + 3 * 4 + 8;
+  expect_corrupt(patched(bytes, l.header, user_bias + 4, std::nanf("")), "NaN user bias");
+  expect_corrupt(patched(bytes, l.header, item_bias + 8, -INFINITY), "infinite item bias");
+  // A zero penalty is legitimate (the option allows it).
+  EXPECT_NO_THROW(
+      Recommender::deserialize(patched(bytes, l.header, l.baseline + 8, 0.0).data(), bytes.size()));
 }
 
 TEST(Metrics, HandComputed) {

@@ -1,6 +1,8 @@
 // Baseline biases by alternating least squares, as Surprise's BaselineOnly.
 #include "core/models/baseline.hpp"
 
+#include <cmath>
+
 #include "core/options.hpp"
 #include "core/serialize.hpp"
 
@@ -56,6 +58,11 @@ void Biases::load(Reader& r, int32_t n_users, int32_t n_items) {
   reg_user = r.get<double>();
   user = r.get_vector_exact<float>(static_cast<uint64_t>(n_users));
   item = r.get_vector_exact<float>(static_cast<uint64_t>(n_items));
+  if (!std::isfinite(mean) || !std::isfinite(reg_user) || reg_user < 0)
+    Reader::corrupt("baseline mean or penalty");
+  for (const std::vector<float>* p : {&user, &item})
+    for (float x : *p)
+      if (!std::isfinite(x)) Reader::corrupt("non-finite baseline bias");
 }
 
 void BaselineModel::fit(const TrainingData& data, FitContext&) { b_ = data.baseline; }
