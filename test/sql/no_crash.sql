@@ -43,6 +43,12 @@ CALL autorec_train('fragile', 'baseline', 'ratings');
 UPDATE autorec.model_version SET weights = overlay(weights PLACING '\xdeadbeef' FROM 200)
  WHERE model = 'fragile' AND version = 2;
 SELECT * FROM recommend(1, 3, 'fragile');
+-- A damaged algorithm tag (outside the checksum) in otherwise good bytes: "baseline" -> "Xaseline".
+UPDATE autorec.model_version
+   SET weights = (SELECT overlay(weights PLACING 'X' FROM 21) FROM autorec.model_version
+                   WHERE model = 'fragile' AND version = 1)
+ WHERE model = 'fragile' AND version = 2;
+SELECT * FROM recommend(1, 3, 'fragile');
 UPDATE autorec.model_version SET weights = substring(weights FROM 1 FOR length(weights) / 2)
  WHERE model = 'fragile' AND version = 2;
 SELECT * FROM recommend(1, 3, 'fragile');
