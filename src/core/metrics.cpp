@@ -63,7 +63,7 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
 
   std::vector<double> pred(n);
   std::vector<RankingScores> scores(users.size());
-  std::vector<char> ranked(users.size(), 0);
+  std::vector<char> ranked(users.size(), 0), known(users.size(), 0);
   std::vector<std::vector<int64_t>> lists(users.size());
   ThreadPool pool(threads);
   pool.run(
@@ -75,9 +75,14 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
           pred[r] = model.predict(user, test.items[r]);
           if (test.ratings[r] >= threshold) relevant.push_back(test.items[r]);
         }
-        if (relevant.empty() || k == 0) return;
+        // Coverage counts the lists of the users the model was trained on, whatever the
+        // threshold; the ranking metrics count the users with a relevant item (an unknown
+        // user's list is the popularity fallback).
+        known[t] = model.users().find(user) >= 0;
+        if (k == 0 || (relevant.empty() && !known[t])) return;
         for (const ScoredId& s : model.recommend(user, k, true, nullptr))
           lists[t].push_back(s.id);
+        if (relevant.empty()) return;
         scores[t] = rank_scores(lists[t], relevant, k);
         ranked[t] = 1;
       },
@@ -90,13 +95,13 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
   size_t m = 0;
   std::unordered_set<int64_t> seen;
   for (size_t t = 0; t < users.size(); ++t) {
+    if (known[t]) seen.insert(lists[t].begin(), lists[t].end());
     if (!ranked[t]) continue;
     ++m;
     ev.precision_at_k += scores[t].precision;
     ev.recall_at_k += scores[t].recall;
     ev.ndcg_at_k += scores[t].ndcg;
     ev.map_at_k += scores[t].average_precision;
-    seen.insert(lists[t].begin(), lists[t].end());
   }
   if (m) {
     ev.precision_at_k /= static_cast<double>(m);

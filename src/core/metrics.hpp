@@ -28,7 +28,9 @@ struct Evaluation {
   double rmse = 0, mae = 0;
   // Means over the test users who have at least one relevant item.
   double precision_at_k = 0, recall_at_k = 0, ndcg_at_k = 0, map_at_k = 0;
-  double catalog_coverage = 0;  // distinct recommended items / items in the model
+  // Distinct items in the top-k lists of the test users the model was trained on (whatever
+  // the threshold) / items in the model.
+  double catalog_coverage = 0;
 };
 
 // Predicts every test rating and ranks the top k (training-rated items excluded) for every

@@ -40,6 +40,7 @@ SELECT n_ratings, n_users, round(rmse::numeric, 4) AS rmse, round(mae::numeric, 
        round(catalog_coverage::numeric, 4) AS coverage
   FROM autorec_evaluate('base', 'held_out', 5);
 SELECT metrics ? 'rmse' AS stored_metrics FROM autorec_models WHERE model = 'base';
+-- No test rating reaches 6: no user counts for the top-k metrics; coverage is the same.
 SELECT * FROM autorec_evaluate('base', 'held_out', 5, '{"relevance_threshold": 6}');
 
 -- Versions: retrain with other options, roll back, and the current version follows.

@@ -254,6 +254,13 @@ TEST(Metrics, HandComputed) {
   EXPECT_NEAR(s.recall, 0.5, 1e-12);
   EXPECT_NEAR(s.ndcg, (1 / std::log2(3.0)) / (1 + 1 / std::log2(3.0)), 1e-12);
   EXPECT_NEAR(s.average_precision, (1.0 / 2) / 2, 1e-12);
+  // More relevant items than k, and a list shorter than k: precision divides by k, recall by
+  // |relevant|, AP and the ideal DCG stop at min(k, |relevant|).
+  s = rank_scores({1, 2}, {1, 3, 4, 5}, 3);
+  EXPECT_NEAR(s.precision, 1.0 / 3, 1e-12);
+  EXPECT_NEAR(s.recall, 1.0 / 4, 1e-12);
+  EXPECT_NEAR(s.average_precision, 1.0 / 3, 1e-12);
+  EXPECT_NEAR(s.ndcg, 1 / (1 + 1 / std::log2(3.0) + 1.0 / 2), 1e-12);
 }
 
 TEST(Metrics, EvaluateCountsUsersAndCoverage) {
@@ -265,7 +272,73 @@ TEST(Metrics, EvaluateCountsUsersAndCoverage) {
   EXPECT_EQ(ev.n_ratings, 2u);
   EXPECT_EQ(ev.n_users, 2u);
   EXPECT_DOUBLE_EQ(ev.precision_at_k, 1.0);  // user 10's only candidate is 300, relevant
-  EXPECT_NEAR(ev.catalog_coverage, 1.0 / 3, 1e-12);
+  // Coverage counts user 20's list too ([200]), although no item of user 20's is relevant.
+  EXPECT_NEAR(ev.catalog_coverage, 2.0 / 3, 1e-12);
+}
+
+TEST(Metrics, EvaluateAveragesOverUsersWithRelevantItems) {
+  // Five items, rated 6 - item by five other users, so the baseline ranks 1 > 2 > ... > 5
+  // for everybody; users 1, 2 and 3 have rated the first 1, 2 and 4 items.
+  RawRatings train;
+  for (int64_t u = 100; u < 105; ++u)
+    for (int64_t i = 1; i <= 5; ++i) train.add(u, i, static_cast<double>(6 - i));
+  for (int64_t i = 1; i <= 4; ++i) {
+    if (i <= 1) train.add(1, i, static_cast<double>(6 - i));
+    if (i <= 2) train.add(2, i, static_cast<double>(6 - i));
+    train.add(3, i, static_cast<double>(6 - i));
+  }
+  auto rec = trained("baseline", "{}", train);
+  auto ids = [&](int64_t u) {
+    std::vector<int64_t> out;
+    for (const ScoredId& s : rec->recommend(u, 2, true, nullptr)) out.push_back(s.id);
+    return out;
+  };
+  ASSERT_EQ(ids(1), (std::vector<int64_t>{2, 3}));
+  ASSERT_EQ(ids(2), (std::vector<int64_t>{3, 4}));
+  ASSERT_EQ(ids(3), (std::vector<int64_t>{5}));
+  ASSERT_EQ(ids(999), (std::vector<int64_t>{1, 2}));  // unknown: the popularity fallback
+
+  RawRatings test;
+  test.add(1, 3, 5);  // relevant {3, 4, 5}: [2, 3] hits at rank 2
+  test.add(1, 4, 4);
+  test.add(1, 5, 4);
+  test.add(2, 4, 5);  // relevant {4}: [3, 4] hits at rank 2
+  test.add(3, 5, 2);  // nothing relevant
+  Evaluation ev = evaluate(*rec, test, 2, 4.0);
+  EXPECT_EQ(ev.n_ratings, 5u);
+  EXPECT_EQ(ev.n_users, 3u);
+  const double l = 1 / std::log2(3.0);  // the gain at rank 2
+  EXPECT_NEAR(ev.precision_at_k, (1.0 / 2 + 1.0 / 2) / 2, 1e-12);
+  EXPECT_NEAR(ev.recall_at_k, (1.0 / 3 + 1.0) / 2, 1e-12);
+  EXPECT_NEAR(ev.map_at_k, ((1.0 / 2) / 2 + (1.0 / 2) / 1) / 2, 1e-12);
+  EXPECT_NEAR(ev.ndcg_at_k, (l / (1 + l) + l / 1) / 2, 1e-12);
+  EXPECT_NEAR(ev.catalog_coverage, 4.0 / 5, 1e-12);  // [2, 3], [3, 4], [5]
+  std::vector<double> p, a;
+  for (size_t r = 0; r < test.size(); ++r) {
+    p.push_back(rec->predict(test.users[r], test.items[r]));
+    a.push_back(test.ratings[r]);
+  }
+  double se = 0, ae = 0;
+  for (size_t r = 0; r < p.size(); ++r) {
+    se += (p[r] - a[r]) * (p[r] - a[r]);
+    ae += std::fabs(p[r] - a[r]);
+  }
+  EXPECT_NEAR(ev.rmse, std::sqrt(se / 5), 1e-12);
+  EXPECT_NEAR(ev.mae, ae / 5, 1e-12);
+
+  // Coverage does not depend on the threshold; the ranking metrics have no users left.
+  Evaluation none = evaluate(*rec, test, 2, 6.0);
+  EXPECT_EQ(none.precision_at_k, 0.0);
+  EXPECT_EQ(none.map_at_k, 0.0);
+  EXPECT_NEAR(none.catalog_coverage, 4.0 / 5, 1e-12);
+
+  // An unknown user is ranked by the popularity fallback but adds nothing to coverage.
+  RawRatings visitor;
+  visitor.add(999, 2, 5);  // [1, 2] hits at rank 2
+  Evaluation v = evaluate(*rec, visitor, 2, 4.0);
+  EXPECT_NEAR(v.precision_at_k, 1.0 / 2, 1e-12);
+  EXPECT_NEAR(v.map_at_k, 1.0 / 2, 1e-12);
+  EXPECT_EQ(v.catalog_coverage, 0.0);
 }
 
 TEST(ThreadPool, RunsAllTasksAndPropagatesCancel) {
