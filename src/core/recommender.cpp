@@ -53,7 +53,9 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
   if (ctx.memory_check)
     ctx.memory_check(estimated_training_bytes(users_.size(), items_.size(), ratings_.nnz(),
                                               raw.size()));
-  baseline_ = fit_biases(ratings_, bias_options_, &ctx);
+  // The baseline algorithm's epochs are its training's; for the other families the baseline
+  // is only their fallback, and their own epochs make the history.
+  baseline_ = fit_biases(ratings_, bias_options_, &ctx, algorithm_ == "baseline");
   ctx.seed = seed_;
   ctx.threads = threads_;
   model_->fit(data(features), ctx);

@@ -158,6 +158,45 @@ TEST(Baseline, MatchesHandComputedAls) {
   EXPECT_NEAR(top[1].score, mu + visitor + bi200, 1e-5);
 }
 
+TEST(Baseline, ReportsEachEpoch) {
+  // The baseline algorithm reports every epoch: train RMSE of the biases after it, no
+  // validation RMSE (the baseline is fitted on all ratings).
+  Dataset d = build_dataset(small_ratings());
+  BiasOptions o;
+  o.epochs = 3;
+  FitContext ctx;
+  std::vector<std::string> notices;
+  ctx.notice_sink = [&](const std::string& m) { notices.push_back(m); };
+  Biases b = fit_biases(d.matrix, o, &ctx, true);
+  ASSERT_EQ(ctx.history.size(), 3u);
+  ASSERT_EQ(notices.size(), 3u);
+  EXPECT_EQ(notices[0].rfind("epoch 1: train RMSE ", 0), 0u) << notices[0];
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(ctx.history[e].epoch, static_cast<int>(e + 1));
+    EXPECT_TRUE(std::isnan(ctx.history[e].validation_rmse));
+    EXPECT_GE(ctx.history[e].seconds, 0.0);
+  }
+  double sq = 0;
+  for (const Triple& t : d.matrix.triples()) {
+    const double err = t.rating - b.predict(t.user, t.item);
+    sq += err * err;
+  }
+  EXPECT_NEAR(ctx.history.back().train_rmse, std::sqrt(sq / d.matrix.nnz()), 1e-6);
+  // Without report_epochs (every other family's fallback) nothing is recorded, and the fit is
+  // the same.
+  FitContext quiet;
+  Biases q = fit_biases(d.matrix, o, &quiet);
+  EXPECT_TRUE(quiet.history.empty());
+  EXPECT_EQ(q.user, b.user);
+  EXPECT_EQ(q.item, b.item);
+  // Through the Recommender: the baseline algorithm's history is its epochs; another family's
+  // history holds only its own epochs.
+  EXPECT_EQ(trained("baseline", R"({"epochs": 4})")->history().size(), 4u);
+  auto svd = trained("svd", R"({"epochs": 2, "baseline_epochs": 5})");
+  ASSERT_EQ(svd->history().size(), 2u);
+  EXPECT_EQ(svd->history().back().epoch, 2);
+}
+
 TEST(Recommender, ServesAndRoundTrips) {
   auto rec = trained("baseline", "{}");
   auto top = rec->recommend(10, 10, true, nullptr);

@@ -1,6 +1,8 @@
 // Baseline biases by alternating least squares, as Surprise's BaselineOnly.
 #include "core/models/baseline.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "core/options.hpp"
@@ -16,25 +18,45 @@ BiasOptions BiasOptions::read(Options& o, const std::string& prefix) {
   return b;
 }
 
-Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, const FitContext* ctx) {
+Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, FitContext* ctx,
+                  bool report_epochs) {
   Biases b;
   b.mean = m.mean();
   b.reg_user = opt.reg_user;
   b.user.assign(static_cast<size_t>(m.n_users()), 0.f);
   b.item.assign(static_cast<size_t>(m.n_items()), 0.f);
+  const bool report = ctx && report_epochs;
   for (int e = 0; e < opt.epochs; ++e) {
     if (ctx) ctx->check_interrupt();
+    auto start = std::chrono::steady_clock::now();
     for (int32_t i = 0; i < m.n_items(); ++i) {
       SparseRow c = m.item(i);
       double dev = 0;
       for (size_t k = 0; k < c.n; ++k) dev += c.value[k] - b.mean - b.user[c.index[k]];
       b.item[i] = static_cast<float>(dev / (opt.reg_item + static_cast<double>(c.n)));
     }
+    double sq = 0;  // squared training error after this epoch, from the same pass
     for (int32_t u = 0; u < m.n_users(); ++u) {
       SparseRow r = m.user(u);
-      double dev = 0;
-      for (size_t k = 0; k < r.n; ++k) dev += r.value[k] - b.mean - b.item[r.index[k]];
+      double dev = 0, dev2 = 0;
+      for (size_t k = 0; k < r.n; ++k) {
+        const double d = r.value[k] - b.mean - b.item[r.index[k]];
+        dev += d;
+        dev2 += d * d;
+      }
       b.user[u] = static_cast<float>(dev / (opt.reg_user + static_cast<double>(r.n)));
+      // The row's squared errors after the update: the sum of (d - b_u)^2, expanded.
+      const double bu = b.user[u];
+      sq += dev2 - 2 * bu * dev + static_cast<double>(r.n) * bu * bu;
+    }
+    if (report) {
+      // No validation RMSE: the baseline is fitted on all the ratings (it is every family's
+      // fallback), so no held-out part exists to measure it on.
+      EpochStats st;
+      st.epoch = e + 1;
+      st.train_rmse = std::sqrt(std::max(sq, 0.0) / static_cast<double>(m.nnz()));
+      st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ctx->epoch_done(st);
     }
   }
   return b;

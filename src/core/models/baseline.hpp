@@ -35,8 +35,10 @@ struct Biases {
   void load(Reader& r, int32_t n_users, int32_t n_items);
 };
 
-// Polls ctx (if given) once per epoch.
-Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, const FitContext* ctx = nullptr);
+// Polls ctx (if given) once per epoch; with report_epochs, also reports each epoch (train RMSE
+// over all of m, seconds) with ctx->epoch_done(), as the baseline algorithm's own training.
+Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, FitContext* ctx = nullptr,
+                  bool report_epochs = false);
 
 class BaselineModel : public Model {
  public:
