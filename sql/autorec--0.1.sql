@@ -141,10 +141,15 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     model_owner name;
 BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     SELECT m.owner INTO model_owner FROM autorec.model m WHERE m.name = _check_owner.model;
     IF NOT FOUND THEN
+        -- The same HINT as the serving functions' (model_cache.cpp).
         RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = 'undefined_object',
-            HINT = (SELECT 'Models: ' || coalesce(string_agg(quote_literal(name), ', ' ORDER BY name), 'none')
+            HINT = (SELECT coalesce('Models: ' || string_agg(quote_literal(name), ', ' ORDER BY name) || '.',
+                                    'No model has been trained yet: CALL autorec_train(...).')
                     FROM autorec.model);
     END IF;
     IF NOT autorec._is_member(model_owner) THEN
@@ -362,6 +367,8 @@ DECLARE
     test_pred text;
     key text;
     unknown text;
+    cols text[];
+    needed text;
 BEGIN
     IF source IS NULL OR train_table IS NULL OR test_table IS NULL THEN
         RAISE EXCEPTION 'source, train_table and test_table must not be NULL'
@@ -370,6 +377,10 @@ BEGIN
     IF test_fraction IS NULL OR NOT (test_fraction > 0 AND test_fraction < 1) THEN
         RAISE EXCEPTION 'test_fraction must be between 0 and 1 (exclusive), got %', test_fraction
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF seed IS NULL THEN
+        RAISE EXCEPTION 'seed must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Any integer; the same seed gives the same split.';
     END IF;
     SELECT pg_catalog.string_agg(k, ', ') INTO unknown
       FROM pg_catalog.jsonb_object_keys(coalesce(options, '{}')) k
@@ -383,6 +394,24 @@ BEGIN
     ELSE
         src := autorec._quote_name(source);
         PERFORM src::regclass;  -- a clear "does not exist" error
+    END IF;
+    -- The column a method splits by must exist: the error lists the columns the source has.
+    needed := CASE method WHEN 'user' THEN ucol WHEN 'time' THEN tcol END;
+    IF needed IS NOT NULL THEN
+        EXECUTE format('CREATE TEMP TABLE autorec_split_cols ON COMMIT DROP AS '
+                       'SELECT * FROM %s s LIMIT 0', src);
+        SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) INTO cols
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) 'pg_temp.autorec_split_cols'::pg_catalog.regclass
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+        DROP TABLE pg_temp.autorec_split_cols;
+        IF NOT coalesce(needed OPERATOR(pg_catalog.=) ANY (cols), false) THEN
+            RAISE EXCEPTION 'the source has no column %', needed
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('Its columns are: %s. Name another column with the option %s.',
+                                    pg_catalog.array_to_string(cols, ', '),
+                                    CASE method WHEN 'user' THEN 'user_column' ELSE 'time_column' END);
+        END IF;
     END IF;
     train_table := autorec._quote_name(train_table);
     test_table := autorec._quote_name(test_table);
@@ -557,6 +586,9 @@ CREATE FUNCTION @extschema@.autorec_revoke(model text, role text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM autorec._check_owner(model);
+    IF role IS NULL THEN
+        RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     UPDATE autorec.model m
        SET granted_to = array_remove(m.granted_to,
                                      CASE WHEN lower(role) = 'public' THEN 'public' ELSE role END::name)

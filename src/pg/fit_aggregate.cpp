@@ -1,6 +1,7 @@
 // autorec_fit(user_id, item_id, rating, algorithm, options): training as a parallel-safe
 // aggregate. The state is plain C memory in the aggregate context (growable arrays), with
 // combine/serial/deserial functions so parallel workers can each read part of the table.
+#include <cstdio>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -202,6 +203,13 @@ extern "C" PGDLLEXPORT Datum autorec_fit_finalfn(PG_FUNCTION_ARGS) {
     }
     FitContext ctx = fit_context("autorec_fit");
     rec->fit(raw, ctx, sources.empty() ? nullptr : &features);
+    char buf[256];  // the same line as autorec_train's
+    snprintf(buf, sizeof buf,
+             "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in "
+             "%.2f s",
+             algorithm.c_str(), rec->users().size(), rec->items().size(), rec->ratings().nnz(),
+             rec->duplicates(), rec->fit_seconds());
+    report_progress("autorec_fit", buf);
     return PointerGetDatum(to_bytea(rec->serialize()));
   });
 }

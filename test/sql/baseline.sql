@@ -59,7 +59,9 @@ SELECT model, is_default, n_users FROM autorec_models ORDER BY model;
 SELECT autorec_set_default('base2');
 SELECT model, is_default FROM autorec_models ORDER BY model;
 SELECT count(*) FROM recommend(25, 3);  -- user 25 is unknown to base2: fallback
-SELECT * FROM autorec_training_history('base');
+-- The baseline's history: one row per ALS epoch (10 by default), train RMSE only.
+SELECT epoch, round(train_rmse::numeric, 4) AS train_rmse, validation_rmse, seconds >= 0 AS timed
+  FROM autorec_training_history('base');
 SELECT autorec_drop_model('base2');
 SELECT model, is_default FROM autorec_models ORDER BY model;
 SELECT * FROM recommend(1, 3);  -- no default model any more
@@ -67,6 +69,18 @@ SELECT autorec_set_default('base');
 -- '' names no model, also once the default model has been looked up in this session.
 SELECT count(*) FROM recommend(1, 3);
 SELECT count(*) FROM recommend(1, 3, '');
+-- An unknown model: the HINT lists the models, the same from the serving functions (C) and
+-- from the management functions (SQL).
+SELECT * FROM recommend(1, 3, 'nope');
+SELECT autorec_rollback('nope');
+
+-- Progress: each epoch of the baseline is a NOTICE (train RMSE, seconds) and a history row.
+-- The data is tiny, so every time printed is 0.00 s.
+SET client_min_messages = notice;
+CALL autorec_train('base_epochs', 'baseline', 'ratings', '{"epochs": 3}');
+SET client_min_messages = warning;
+SELECT count(*) AS epochs FROM autorec_training_history('base_epochs');
+SELECT autorec_drop_model('base_epochs');
 
 -- A split: random, per user, by time; tables are created with the fractions asked for.
 CREATE TABLE timed AS SELECT *, (user_id * 1000 + item_id) AS ts FROM ratings;

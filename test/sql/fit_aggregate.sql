@@ -6,8 +6,14 @@ SELECT autorec_fit(user_id, item_id, rating, 'baseline', '{}') IS NULL AS no_row
   FROM ratings WHERE false;
 SELECT autorec_fit(user_id, item_id, rating, 'nope', '{}') FROM ratings;
 SELECT autorec_fit(user_id, item_id, rating, 'baseline', '{"bogus": true}') FROM ratings;
--- Force a parallel plan: the result must be the same model (same size; the bytes differ
--- only by the recorded fit time).
+-- The NOTICEs count skipped NULL rows and averaged duplicate pairs, as autorec_train's do (the
+-- data is tiny, so every time printed is 0.00 s).
+SET client_min_messages = notice;
+SELECT autorec_fit(u, i, r, 'baseline', '{"epochs": 1}') IS NOT NULL AS fitted
+  FROM (VALUES (1, 1, 5), (1, 1, 3), (1, 2, 4), (2, 1, 2), (NULL, 2, 1)) v(u, i, r);
+SET client_min_messages = warning;
+-- Force a parallel plan: the result must be the same model (the bytes differ by the recorded
+-- fit times, so the models are compared by what they predict).
 CREATE TABLE big_ratings AS SELECT r.user_id + 100 * k AS user_id, r.item_id, r.rating
   FROM ratings r, generate_series(0, 49) k;
 ANALYZE big_ratings;
@@ -16,10 +22,37 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) SELECT autorec_fit(user_id, item_id, rating, 'baseline', '{}') FROM big_ratings;
+-- Workers are launched (the count varies with free worker slots, so only > 0 is checked).
+CREATE FUNCTION workers_launched(query text) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    plan jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, FORMAT JSON) ' || query INTO plan;
+    RETURN (SELECT sum(w::integer) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') w);
+END $$;
+SELECT workers_launched('SELECT autorec_fit(user_id, item_id, rating, ''baseline'', ''{}'') FROM big_ratings') > 0
+       AS workers_launched;
 CREATE TABLE fit_parallel AS SELECT autorec_fit(user_id, item_id, rating, 'baseline', '{}') AS m FROM big_ratings;
 RESET max_parallel_workers_per_gather;
 SET max_parallel_workers_per_gather = 0;
 CREATE TABLE fit_serial AS SELECT autorec_fit(user_id, item_id, rating, 'baseline', '{}') AS m FROM big_ratings;
 SELECT length(p.m) = length(s.m) AS same_size, length(p.m) > 100000 AS large
   FROM fit_parallel p, fit_serial s;
+-- Serve both: catalog models whose weights are the aggregates' results, and the same training
+-- by autorec_train. They predict the same for every pair.
+CALL autorec_train('fit_p', 'baseline', 'ratings');
+CALL autorec_train('fit_s', 'baseline', 'ratings');
+UPDATE autorec.model_version SET weights = (SELECT m FROM fit_parallel) WHERE model = 'fit_p';
+UPDATE autorec.model_version SET weights = (SELECT m FROM fit_serial) WHERE model = 'fit_s';
+CALL autorec_train('fit_t', 'baseline', 'big_ratings');
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE predict_rating(user_id, item_id, 'fit_p') IS DISTINCT FROM
+                              predict_rating(user_id, item_id, 'fit_s')) AS parallel_differs,
+       count(*) FILTER (WHERE predict_rating(user_id, item_id, 'fit_p') IS DISTINCT FROM
+                              predict_rating(user_id, item_id, 'fit_t')) AS train_differs,
+       count(DISTINCT round(predict_rating(user_id, item_id, 'fit_p')::numeric, 6)) > 100 AS varied
+  FROM big_ratings;
+SELECT (SELECT array_agg(item_id) FROM recommend(1, 5, 'fit_p')) =
+       (SELECT array_agg(item_id) FROM recommend(1, 5, 'fit_s')) AS same_top5;
+SELECT autorec_drop_model('fit_p'), autorec_drop_model('fit_s'), autorec_drop_model('fit_t');
 RESET ALL;

@@ -19,23 +19,54 @@ SELECT * FROM recommend_for_ratings(ARRAY[1, 2], ARRAY[1.0]);
 SELECT * FROM recommend_for_ratings(ARRAY[1], ARRAY['NaN'::float8]);
 SELECT count(*) FROM recommend_for_ratings(ARRAY[1, NULL], ARRAY[NULL, 2.0]);
 SELECT * FROM recommend_for_ratings(ARRAY[1], ARRAY[4.0], -5);
+SELECT * FROM recommend_for_ratings(ARRAY[1], ARRAY[4.0], 3, 'nope');
 SELECT predict_rating(1, 1, 'nope');
 SELECT predict_rating(NULL, NULL, NULL);
 SELECT * FROM similar_items(NULL);
 SELECT * FROM similar_items(1, -1);
+SELECT * FROM similar_items(1, 3, 'nope');
 SELECT * FROM explain_recommendation(NULL, NULL);
 SELECT * FROM explain_recommendation(1, 1, 'nope');
 SELECT * FROM autorec_evaluate('nope', 'held_out');
 SELECT * FROM autorec_evaluate('base', NULL);
 SELECT * FROM autorec_evaluate('base', 'held_out', 0);
-SELECT * FROM autorec_evaluate('base', 'empty_ratings_2');
+SELECT * FROM autorec_evaluate('base', 'no_such_table');
+CREATE TABLE no_ratings (user_id int, item_id int, rating int);
+SELECT * FROM autorec_evaluate('base', 'no_ratings');
 SELECT * FROM autorec_evaluate('base', 'held_out', 10, '{"relevance_threshold": "high"}');
 SELECT autorec_rollback('nope');
+-- A NULL model is an error that says so, for every management function.
 SELECT autorec_drop_model(NULL);
+SELECT autorec_rollback(NULL);
+SELECT autorec_set_default(NULL);
+SELECT * FROM autorec_training_history(NULL);
+CALL autorec_retrain(NULL);
+SELECT autorec_grant(NULL, 'public');
+SELECT autorec_revoke(NULL, 'public');
+SELECT autorec_revoke('base', NULL);  -- like autorec_grant('base', NULL)
+SELECT autorec_grant('base', NULL);
 SELECT autorec_set_default('nope');
 SELECT * FROM autorec_training_history('nope');
 CALL autorec_retrain('nope');
 SELECT autorec_schedule_refresh('base', '* * * * *');
+-- autorec_split: NULL arguments, a source without the column a method needs, an empty source.
+SELECT * FROM autorec_split(NULL, 'ns1', 'ns2');
+SELECT * FROM autorec_split('ratings', 'ns1', NULL);
+SELECT * FROM autorec_split('ratings', 'ns1', 'ns2', NULL);
+SELECT * FROM autorec_split('ratings', 'ns1', 'ns2', 0.2, NULL);
+SELECT * FROM autorec_split('ratings', 'ns1', 'ns2', 0.2, 0, NULL);  -- NULL options: defaults
+SELECT * FROM autorec_split('no_ratings', 'ns3', 'ns4', 0.2, 0, '{"method": "user", "user_column": "uid"}');
+\set VERBOSITY default
+SELECT * FROM autorec_split('SELECT item_id, rating FROM ratings', 'ns3', 'ns4', 0.2, 0, '{"method": "user"}');
+\set VERBOSITY terse
+SELECT * FROM autorec_split('ratings', 'ns3', 'ns4', 0.2, 0, '{"method": "time", "time_column": "ts"}');
+SELECT * FROM autorec_split('no_ratings', 'ns3', 'ns4', 0.2, 0, '{"method": "user"}');
+SELECT * FROM autorec_split('no_ratings', 'ns5', 'ns6');
+-- autorec_fit: a NULL algorithm, only NULL rows, a NaN rating.
+SELECT autorec_fit(user_id, item_id, rating, NULL, '{}') FROM ratings;
+SELECT autorec_fit(NULL::bigint, item_id, rating, 'baseline', '{}') FROM ratings;
+SELECT autorec_fit(user_id, item_id, CASE WHEN user_id = 3 THEN 'NaN'::float8 ELSE rating END, 'baseline', '{}')
+  FROM ratings;
 -- Corrupted weights (written behind the extension's back) are an error, not a crash; the
 -- good version is still there to roll back to.
 CALL autorec_train('fragile', 'baseline', 'ratings');
@@ -56,6 +87,9 @@ UPDATE autorec.model_version SET weights = '\x' WHERE model = 'fragile' AND vers
 SELECT predict_rating(1, 1, 'fragile');
 UPDATE autorec.model_version SET weights = 'not a model at all' WHERE model = 'fragile' AND version = 2;
 SELECT * FROM similar_items(1, 3, 'fragile');
+SELECT * FROM explain_recommendation(1, 2, 'fragile');
+SELECT * FROM recommend_for_ratings(ARRAY[1], ARRAY[4.0], 3, 'fragile');
+SELECT * FROM autorec_evaluate('fragile', 'held_out');
 SELECT autorec_rollback('fragile');
 SELECT count(*) AS works_again FROM recommend(1, 3, 'fragile');
 SELECT autorec_drop_model('fragile');
