@@ -40,7 +40,7 @@ train_then() {
   q -c "CALL autorec_train('crashy', 'baseline', 'big', '{\"epochs\": 1000}')" >"$out" 2>&1 &
   local client=$!
   for _ in $(seq 1 200); do
-    pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'autorec_train(crashy): read%'")
+    pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE query LIKE 'autorec_train(crashy): epoch %'")
     [ -n "$pid" ] && break
     sleep 0.1
   done
