@@ -176,9 +176,9 @@ Lookup resolve(const char* name) {
         SPI_finish();
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for model \"%s\"", denied.c_str()),
-                        errhint("Its owner can allow you with SELECT autorec_grant('%s', "
+                        errhint("Its owner can allow you with SELECT autorec_grant(%s, "
                                 "current_user) (or 'public' for every role).",
-                                denied.c_str())));
+                                quote_literal_cstr(denied.c_str()))));
       });
     }
     std::string models = model_list();
