@@ -76,6 +76,11 @@ stop_cluster() {
 use_server() {
   local db=$1 server env
   if [ -n "${AUTOREC_DSN:-}" ]; then
+    case $AUTOREC_DSN in
+      postgres://* | postgresql://*)
+        echo "AUTOREC_DSN must be a keyword/value string (host=... port=... user=...), not a URI" >&2
+        return 2 ;;
+    esac
     server=$AUTOREC_DSN
   else
     env=$(bash "$ROOT/scripts/pg.sh" start)  # an assignment, so that a failed start stops us
