@@ -1,7 +1,6 @@
 // autorec_fit(user_id, item_id, rating, algorithm, options): training as a parallel-safe
 // aggregate. The state is plain C memory in the aggregate context (growable arrays), with
 // combine/serial/deserial functions so parallel workers can each read part of the table.
-#include <cstdio>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -193,23 +192,11 @@ extern "C" PGDLLEXPORT Datum autorec_fit_finalfn(PG_FUNCTION_ARGS) {
     FeatureSet features;
     if (!sources.empty()) {
       Options o = rec->options();
-      SourceColumns cols = source_columns(o);
-      if (!sources.users.empty())
-        features.users =
-            read_features_reporting("autorec_fit", sources.users, cols.user, "user_features");
-      if (!sources.items.empty())
-        features.items =
-            read_features_reporting("autorec_fit", sources.items, cols.item, "item_features");
+      features = read_feature_sources("autorec_fit", sources, source_columns(o));
     }
     FitContext ctx = fit_context("autorec_fit");
     rec->fit(raw, ctx, sources.empty() ? nullptr : &features);
-    char buf[256];  // the same line as autorec_train's
-    snprintf(buf, sizeof buf,
-             "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in "
-             "%.2f s",
-             algorithm.c_str(), rec->users().size(), rec->items().size(), rec->ratings().nnz(),
-             rec->duplicates(), rec->fit_seconds());
-    report_progress("autorec_fit", buf);
+    report_fitted("autorec_fit", algorithm, *rec);
     return PointerGetDatum(to_bytea(rec->serialize()));
   });
 }

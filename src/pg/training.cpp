@@ -54,6 +54,8 @@ std::string jsonb_text(Jsonb* options) {
   });
 }
 
+namespace {
+
 FeatureTable read_features_reporting(const std::string& label, const std::string& source,
                                      const std::string& id_column, const std::string& what) {
   SourceStats stats;
@@ -66,6 +68,27 @@ FeatureTable read_features_reporting(const std::string& label, const std::string
            stats.seconds, static_cast<unsigned long long>(stats.skipped_null));
   report_progress(label, buf);
   return t;
+}
+
+}  // namespace
+
+FeatureSet read_feature_sources(const std::string& label, const FeatureSources& sources,
+                                const SourceColumns& cols) {
+  FeatureSet features;
+  if (!sources.users.empty())
+    features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+  if (!sources.items.empty())
+    features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+  return features;
+}
+
+void report_fitted(const std::string& label, const std::string& algorithm, const Recommender& rec) {
+  char buf[256];
+  snprintf(buf, sizeof buf,
+           "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in %.2f s",
+           algorithm.c_str(), rec.users().size(), rec.items().size(), rec.ratings().nnz(),
+           rec.duplicates(), rec.fit_seconds());
+  report_progress(label, buf);
 }
 
 namespace {
@@ -151,10 +174,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
       // The sources run with the rights of the model's owner (the caller for a new model).
       AsModelOwner as_owner(model);
       // Features first: they are usually small, and a bad feature source fails fast.
-      if (!sources.users.empty())
-        features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
-      if (!sources.items.empty())
-        features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+      features = read_feature_sources(label, sources, cols);
       raw = read_ratings(source, cols, stats);
       as_owner.end();
     }
@@ -169,12 +189,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     rec->fit(raw, ctx, sources.empty() ? nullptr : &features);
     raw = RawRatings();  // free the input before serializing
     features = FeatureSet();
-    snprintf(buf, sizeof buf,
-             "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in "
-             "%.2f s",
-             algorithm.c_str(), rec->users().size(), rec->items().size(), rec->ratings().nnz(),
-             rec->duplicates(), rec->fit_seconds());
-    report_progress(label, buf);
+    report_fitted(label, algorithm, *rec);
     std::vector<uint8_t> bytes = rec->serialize();
     std::string history = history_json(rec->history());
 
@@ -204,10 +219,7 @@ extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) 
       SourceColumns cols = source_columns(options);
       const std::string label = "autorec_refresh_features(" + model + ")";
       AsModelOwner as_owner(model);
-      if (!sources.users.empty())
-        features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
-      if (!sources.items.empty())
-        features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+      features = read_feature_sources(label, sources, cols);
       as_owner.end();
     }
     rec->refresh_features(features);  // errors for families without features

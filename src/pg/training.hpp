@@ -5,8 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "core/features.hpp"
 #include "core/recommender.hpp"
 #include "pg/postgres.hpp"
+#include "pg/source.hpp"
 
 namespace autorec::pg {
 
@@ -20,9 +22,12 @@ void report_progress(const std::string& label, const std::string& message);
 // The serialized model as a palloc'd bytea; errors clearly when it exceeds bytea's 1 GB.
 bytea* to_bytea(const std::vector<uint8_t>& bytes);
 
-// read_features() with a progress line.
-FeatureTable read_features_reporting(const std::string& label, const std::string& source,
-                                     const std::string& id_column, const std::string& what);
+// Reads a model's user and item feature sources (those set), each with a progress line.
+FeatureSet read_feature_sources(const std::string& label, const FeatureSources& sources,
+                                const SourceColumns& cols);
+
+// The progress line that ends a fit: the model's size, duplicates averaged, fit time.
+void report_fitted(const std::string& label, const std::string& algorithm, const Recommender& rec);
 
 // The options jsonb as JSON text.
 std::string jsonb_text(Jsonb* options);
