@@ -3,6 +3,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# AUTOREC_PGROOT: a private copy of the server (DIR/usr/lib/postgresql/15 and
+# DIR/usr/share/postgresql/15, e.g. copied with cp -a) that the extension is installed into
+# (make install DESTDIR=DIR) and the tests run, so that two checkouts can be tested side by side.
+# make always asks the packaged pg_config (a copy's would report the copy's paths).
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+if [ -n "${AUTOREC_PGROOT:-}" ]; then
+  PG_BIN=$AUTOREC_PGROOT/usr/lib/postgresql/15/bin
+fi
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 export PATH="$PG_BIN:$PATH"
 
@@ -31,7 +39,11 @@ build_install() {
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   make -C "$ROOT" -j"$(nproc)" -s
-  $sudo make -C "$ROOT" -s install
+  if [ -n "${AUTOREC_PGROOT:-}" ]; then
+    make -C "$ROOT" -s install DESTDIR="$AUTOREC_PGROOT"
+  else
+    $sudo make -C "$ROOT" -s install
+  fi
 }
 
 # start_cluster DIR PORT [extra postgresql.conf lines]: a cluster owned by postgres in DIR,
