@@ -6,13 +6,25 @@
 // invalidation for them (at commit, to every backend and to hot standbys through the WAL), and
 // our relcache callback then forgets the lookups. So recommend() runs no SQL at all while the
 // catalog is unchanged.
+//
+// Which version is served: the newest committed one. Lookups read the catalog with a fresh
+// snapshot (GetLatestSnapshot), not the caller's statement or transaction snapshot, as
+// PostgreSQL reads its own catalogs: an invalidation is sent after the retraining commit became
+// visible, so a lookup made after it always sees that commit. (Resolving with the caller's
+// snapshot would cache an old version as current whenever that snapshot predates the commit --
+// a REPEATABLE READ transaction, or a READ COMMITTED statement that started before it -- and
+// keep serving it after the transaction, until some unrelated invalidation.) A transaction that
+// retrains a model itself sees its own new version. In parallel mode no fresh snapshot may be
+// taken: the statement's snapshot is used and the lookup is not kept.
 #include "pg/model_cache.hpp"
 
 #include <unordered_map>
 
 extern "C" {
 #include "commands/trigger.h"
+#include "access/xact.h"
 #include "utils/inval.h"
+#include "utils/snapmgr.h"
 }
 
 #include "core/error.hpp"
@@ -139,21 +151,26 @@ const char* model_arg(FunctionCallInfo fcinfo, int argno) {
 namespace {
 
 // Resolves `name` through SPI; deserializes the version unless `models` has it already.
-Lookup resolve(const char* name) {
+// *keep is set to whether the lookup may be cached beyond this call (see the file comment).
+Lookup resolve(const char* name, bool* keep) {
   ModelRef ref;
   bool found = false;
+  Snapshot snap = InvalidSnapshot;
   pg_call([&] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "autorec: SPI_connect failed");
     prepare_plans();
+    *keep = !IsInParallelMode();
+    snap = *keep ? GetLatestSnapshot() : GetActiveSnapshot();
   });
   pg_call([&] {
     Datum arg[1];
     int rc;
     if (name) {
       arg[0] = CStringGetTextDatum(name);
-      rc = SPI_execute_plan(plan_named, arg, nullptr, true, 1);
+      rc = SPI_execute_snapshot(plan_named, arg, nullptr, snap, InvalidSnapshot, true, false, 1);
     } else {
-      rc = SPI_execute_plan(plan_default, nullptr, nullptr, true, 1);
+      rc = SPI_execute_snapshot(plan_default, nullptr, nullptr, snap, InvalidSnapshot, true, false,
+                                1);
     }
     if (rc != SPI_OK_SELECT) elog(ERROR, "autorec: catalog lookup failed");
     if (SPI_processed == 1) {
@@ -202,7 +219,8 @@ Lookup resolve(const char* name) {
   size_t len = 0;
   pg_call([&] {
     Datum arg[1] = {Int64GetDatum(ref.version_id)};
-    if (SPI_execute_plan(plan_weights, arg, nullptr, true, 1) != SPI_OK_SELECT ||
+    if (SPI_execute_snapshot(plan_weights, arg, nullptr, snap, InvalidSnapshot, true, false, 1) !=
+            SPI_OK_SELECT ||
         SPI_processed != 1)
       elog(ERROR, "autorec: weights of model \"%s\" version %d not found", ref.name.c_str(),
            ref.version);
@@ -237,7 +255,15 @@ std::shared_ptr<const Recommender> current_model(const char* name, ModelRef* out
   }
   std::string key = std::to_string(role) + (name ? "/n/" + std::string(name) : "/default");
   auto hit = lookups().find(key);
-  if (hit == lookups().end()) hit = lookups().emplace(key, resolve(name)).first;
+  if (hit == lookups().end()) {
+    bool keep = true;
+    Lookup found = resolve(name, &keep);
+    if (!keep) {
+      if (out) *out = found.ref;
+      return found.model;
+    }
+    hit = lookups().emplace(key, std::move(found)).first;
+  }
   if (out) *out = hit->second.ref;
   return hit->second.model;
 }
