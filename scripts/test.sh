@@ -34,6 +34,13 @@ unit_tests() {
 }
 suite "unit tests (src/core)" unit_tests
 
+portable_unit_tests() {  # the same tests built for x86-64-v2 (no AVX): results must not depend on the CPU
+  cmake -S "$ROOT" -B "$ROOT/build/portable" -DCMAKE_BUILD_TYPE=Release -DOPTFLAGS=-march=x86-64-v2 >/dev/null &&
+    cmake --build "$ROOT/build/portable" -j"$(nproc)" --target unit_tests >/dev/null &&
+    (cd "$ROOT/build/portable" && ctest --output-on-failure -j"$(nproc)")
+}
+suite "unit tests (src/core, -march=x86-64-v2)" portable_unit_tests
+
 sanitized_unit_tests() {  # the same tests with AddressSanitizer and UndefinedBehaviorSanitizer
   cmake -S "$ROOT" -B "$ROOT/build/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOREC_SANITIZE=ON >/dev/null &&
     cmake --build "$ROOT/build/asan" -j"$(nproc)" --target unit_tests >/dev/null &&

@@ -55,6 +55,12 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
   const size_t n = test.size();
   if (n == 0)
     throw Error(ErrorKind::DataError, "the test source has no ratings");
+  // Rejected like training ratings: a NaN would make RMSE and MAE NaN.
+  for (size_t r = 0; r < test.ratings.size(); ++r)
+    if (!std::isfinite(test.ratings[r]))
+      throw Error(ErrorKind::DataError,
+                  "test rating of user " + std::to_string(test.users[r]) + " for item " +
+                      std::to_string(test.items[r]) + " is NaN or infinite");
   // Group the test ratings by user.
   std::map<int64_t, std::vector<size_t>> by_user;
   for (size_t r = 0; r < n; ++r) by_user[test.users[r]].push_back(r);

@@ -277,13 +277,16 @@ std::vector<ScoredId> Recommender::recommend_for_ratings(const std::vector<int64
                                                          size_t n) const {
   if (item_ids.size() != values.size())
     throw Error(ErrorKind::InvalidParameter, "item_ids and ratings must have the same length");
-  std::map<int32_t, std::pair<double, int>> acc;  // duplicates are averaged, as in training
+  // Duplicates are averaged, as in training; every value is first clipped to the training
+  // range, so that a huge rating (1e200) counts as the highest one instead of overflowing the
+  // model's arithmetic into NaN scores.
+  std::map<int32_t, std::pair<double, int>> acc;
   for (size_t k = 0; k < item_ids.size(); ++k) {
     if (!std::isfinite(values[k]))
       throw Error(ErrorKind::DataError, "ratings must be finite numbers");
     int32_t i = items_.find(item_ids[k]);
     if (i < 0) continue;  // items the model has never seen carry no signal
-    acc[i].first += values[k];
+    acc[i].first += clip(values[k]);
     acc[i].second += 1;
   }
   if (n == 0) return {};

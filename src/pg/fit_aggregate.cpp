@@ -18,9 +18,10 @@ struct FitState {
   int64* users;
   int64* items;
   double* ratings;
-  text* algorithm;  // from the first row
+  text* algorithm;  // from the first row with an algorithm; every row must give the same
   Jsonb* options;
   int64 skipped;
+  bool null_algorithm;  // some row gave a NULL algorithm
 };
 
 // All of these run as plain PostgreSQL C code (no C++ objects), so errors longjmp normally.
@@ -46,6 +47,36 @@ void reserve(FitState* s, MemoryContext cxt, int64 need) {
   s->cap = cap;
 }
 
+// Options as given, NULL being the empty object.
+bool same_options(Jsonb* a, Jsonb* b) {
+  if (!a || !b) {
+    Jsonb* other = a ? a : b;
+    return !other || (JB_ROOT_IS_OBJECT(other) && JB_ROOT_COUNT(other) == 0);
+  }
+  if (VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0) return true;
+  return compareJsonbContainers(&a->root, &b->root) == 0;
+}
+
+// One model per aggregate: every row (and every parallel worker's part) must name the same
+// algorithm and options, else the result would silently depend on which row came first.
+void check_same_spec(const FitState* s, const text* algorithm, bool null_algorithm, Jsonb* options) {
+  bool same;
+  if (!s->algorithm || !algorithm)
+    same = !(s->algorithm && null_algorithm) && !(algorithm && s->null_algorithm);
+  else
+    same = VARSIZE_ANY_EXHDR(s->algorithm) == VARSIZE_ANY_EXHDR(algorithm) &&
+           memcmp(VARDATA_ANY(s->algorithm), VARDATA_ANY(algorithm),
+                  VARSIZE_ANY_EXHDR(algorithm)) == 0 &&
+           same_options(s->options, options);
+  if (!same)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("autorec_fit: every row must give the same algorithm and options"),
+                    errdetail("The aggregate trains one model; its first row asked for \"%s\".",
+                              s->algorithm ? text_to_cstring(s->algorithm) : "NULL"),
+                    errhint("Pass the algorithm and options as constants, or group the rows "
+                            "by them (GROUP BY) to train one model per group.")));
+}
+
 MemoryContext agg_context(FunctionCallInfo fcinfo, const char* fn) {
   MemoryContext cxt;
   if (!AggCheckCallContext(fcinfo, &cxt)) elog(ERROR, "%s called in non-aggregate context", fn);
@@ -64,11 +95,15 @@ PG_FUNCTION_INFO_V1(autorec_fit_finalfn);
 Datum autorec_fit_transfn(PG_FUNCTION_ARGS) {
   MemoryContext cxt = agg_context(fcinfo, "autorec_fit_transfn");
   FitState* s = PG_ARGISNULL(0) ? new_state(cxt) : reinterpret_cast<FitState*>(PG_GETARG_POINTER(0));
-  if (!s->algorithm && !PG_ARGISNULL(4)) {
+  if (!s->algorithm && !PG_ARGISNULL(4) && !s->null_algorithm) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     s->algorithm = PG_GETARG_TEXT_P_COPY(4);
     if (!PG_ARGISNULL(5)) s->options = PG_GETARG_JSONB_P_COPY(5);
     MemoryContextSwitchTo(old);
+  } else {
+    check_same_spec(s, PG_ARGISNULL(4) ? nullptr : PG_GETARG_TEXT_PP(4), PG_ARGISNULL(4),
+                    PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5));
+    if (PG_ARGISNULL(4)) s->null_algorithm = true;
   }
   if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3)) {
     s->skipped++;
@@ -91,6 +126,9 @@ Datum autorec_fit_combinefn(PG_FUNCTION_ARGS) {
     PG_RETURN_POINTER(a);
   }
   if (!a) a = new_state(cxt);
+  if ((a->algorithm || a->null_algorithm) && (b->algorithm || b->null_algorithm))
+    check_same_spec(a, b->algorithm, b->null_algorithm, b->options);
+  a->null_algorithm = a->null_algorithm || b->null_algorithm;
   reserve(a, cxt, a->n + b->n);
   if (b->n) {
     memcpy(a->users + a->n, b->users, b->n * sizeof(int64));
@@ -109,16 +147,16 @@ Datum autorec_fit_combinefn(PG_FUNCTION_ARGS) {
   PG_RETURN_POINTER(a);
 }
 
-// Layout: n, skipped, alg_len, opt_len, algorithm bytes, options bytes (varlena), arrays.
+// Layout: n, skipped, alg_len, opt_len, null_algorithm, algorithm bytes, options bytes (varlena), arrays.
 Datum autorec_fit_serialfn(PG_FUNCTION_ARGS) {
   FitState* s = reinterpret_cast<FitState*>(PG_GETARG_POINTER(0));
   int64 alg_len = s->algorithm ? VARSIZE(s->algorithm) : 0;
   int64 opt_len = s->options ? VARSIZE(s->options) : 0;
-  Size size = VARHDRSZ + 4 * sizeof(int64) + alg_len + opt_len + s->n * 3 * sizeof(int64);
+  Size size = VARHDRSZ + 5 * sizeof(int64) + alg_len + opt_len + s->n * 3 * sizeof(int64);
   bytea* out = static_cast<bytea*>(palloc_extended(size, MCXT_ALLOC_HUGE));
   SET_VARSIZE(out, size);
   char* p = VARDATA(out);
-  int64 head[4] = {s->n, s->skipped, alg_len, opt_len};
+  int64 head[5] = {s->n, s->skipped, alg_len, opt_len, s->null_algorithm ? 1 : 0};
   memcpy(p, head, sizeof head);
   p += sizeof head;
   if (alg_len) memcpy(p, s->algorithm, alg_len);
@@ -138,7 +176,7 @@ Datum autorec_fit_deserialfn(PG_FUNCTION_ARGS) {
   bytea* in = PG_GETARG_BYTEA_PP(0);
   const char* p = VARDATA_ANY(in);
   Size len = VARSIZE_ANY_EXHDR(in);
-  int64 head[4];
+  int64 head[5];
   if (len < sizeof head) elog(ERROR, "autorec_fit: invalid serialized state");
   memcpy(head, p, sizeof head);
   p += sizeof head;
@@ -148,6 +186,7 @@ Datum autorec_fit_deserialfn(PG_FUNCTION_ARGS) {
     elog(ERROR, "autorec_fit: invalid serialized state");
   FitState* s = new_state(cxt);
   s->skipped = head[1];
+  s->null_algorithm = head[4] != 0;
   MemoryContext old = MemoryContextSwitchTo(cxt);
   if (head[2]) {
     s->algorithm = static_cast<text*>(palloc(head[2]));

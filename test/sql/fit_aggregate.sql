@@ -53,4 +53,22 @@ SELECT count(*) AS pairs,
 SELECT (SELECT array_agg(item_id) FROM recommend(1, 5, 'fit_p')) =
        (SELECT array_agg(item_id) FROM recommend(1, 5, 'fit_s')) AS same_top5;
 SELECT autorec_drop_model('fit_p'), autorec_drop_model('fit_s'), autorec_drop_model('fit_t');
+-- One model per aggregate: rows that disagree on the algorithm or the options are an error
+-- (the first row's spec was used silently). Terse: which row comes first is the scan's order.
+\set VERBOSITY terse
+SELECT autorec_fit(user_id, item_id, rating, CASE WHEN user_id = 1 THEN 'svd' ELSE 'baseline' END, '{}')
+  FROM ratings;
+SELECT autorec_fit(user_id, item_id, rating, 'baseline',
+                   CASE WHEN user_id = 1 THEN '{"epochs": 3}' ELSE '{}' END::jsonb)
+  FROM ratings;
+SELECT autorec_fit(user_id, item_id, rating, CASE WHEN user_id = 1 THEN NULL ELSE 'baseline' END, '{}')
+  FROM ratings;
+\set VERBOSITY default
+-- The same options spelled differently, and NULL options beside '{}', are one spec.
+SELECT length(autorec_fit(user_id, item_id, rating, 'baseline',
+                          CASE WHEN user_id = 1 THEN '{"epochs": 10.0}'
+                               ELSE '{"epochs": 10}' END::jsonb)) > 0 AS same_spec,
+       length(autorec_fit(user_id, item_id, rating, 'baseline',
+                          CASE WHEN user_id = 1 THEN NULL ELSE '{}' END::jsonb)) > 0 AS null_is_empty
+  FROM ratings;
 RESET ALL;

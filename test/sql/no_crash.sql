@@ -34,6 +34,9 @@ SELECT * FROM autorec_evaluate('base', 'no_such_table');
 CREATE TABLE no_ratings (user_id int, item_id int, rating int);
 SELECT * FROM autorec_evaluate('base', 'no_ratings');
 SELECT * FROM autorec_evaluate('base', 'held_out', 10, '{"relevance_threshold": "high"}');
+-- A NaN or infinite test rating is rejected like a training rating (it stored rmse = NaN).
+SELECT * FROM autorec_evaluate('base', 'SELECT 1 AS user_id, 1 AS item_id, ''NaN''::float8 AS rating');
+SELECT * FROM autorec_evaluate('base', 'SELECT 1 AS user_id, 1 AS item_id, ''-Infinity''::float8 AS rating');
 SELECT autorec_rollback('nope');
 -- A NULL model is an error that says so, for every management function.
 SELECT autorec_drop_model(NULL);
@@ -93,4 +96,17 @@ SELECT * FROM autorec_evaluate('fragile', 'held_out');
 SELECT autorec_rollback('fragile');
 SELECT count(*) AS works_again FROM recommend(1, 3, 'fragile');
 SELECT autorec_drop_model('fragile');
+-- Huge but finite ratings at query time are clipped to the training range (1 to 5 here):
+-- finite scores, and the same list as the highest rating gives (1e200 gave NaN scores).
+CALL autorec_train('huge_svd', 'svd', 'ratings', '{"epochs": 5}');
+CALL autorec_train('huge_ar', 'autorec', 'ratings', '{"epochs": 5, "hidden": [8]}');
+SELECT m,
+       (SELECT bool_and(score = score AND abs(score) < 1e6)
+          FROM recommend_for_ratings(ARRAY[1, 2, 3], ARRAY[1e200, -1e200, 1e300], 5, m)) AS finite,
+       (SELECT array_agg(item_id ORDER BY score DESC, item_id)
+          FROM recommend_for_ratings(ARRAY[1, 2, 3], ARRAY[1e200, -1e200, 1e300], 5, m)) =
+       (SELECT array_agg(item_id ORDER BY score DESC, item_id)
+          FROM recommend_for_ratings(ARRAY[1, 2, 3], ARRAY[5, 1, 5], 5, m)) AS as_highest
+  FROM unnest(ARRAY['huge_svd', 'huge_ar']) m;
+SELECT autorec_drop_model('huge_svd'), autorec_drop_model('huge_ar');
 SELECT 'still alive' AS status;
