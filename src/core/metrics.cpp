@@ -35,6 +35,7 @@ RankingScores rank_scores(const std::vector<int64_t>& rec, const std::vector<int
   size_t hits = 0;
   for (size_t j = 0; j < std::min(k, rec.size()); ++j) {
     if (rel.count(rec[j])) {
+      if (hits == 0) r.reciprocal_rank = 1.0 / static_cast<double>(j + 1);
       ++hits;
       dcg += 1.0 / std::log2(static_cast<double>(j) + 2.0);
       ap += static_cast<double>(hits) / static_cast<double>(j + 1);
@@ -46,11 +47,13 @@ RankingScores rank_scores(const std::vector<int64_t>& rec, const std::vector<int
   r.recall = static_cast<double>(hits) / static_cast<double>(rel.size());
   r.ndcg = dcg / idcg;
   r.average_precision = ap / static_cast<double>(std::min(k, rel.size()));
+  r.hit = hits ? 1.0 : 0.0;
   return r;
 }
 
 Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
-                    double threshold, const FitContext* ctx, int threads) {
+                    double threshold, const FitContext* ctx, int threads,
+                    std::vector<UserEvaluation>* per_user) {
   Evaluation ev;
   const size_t n = test.size();
   if (n == 0)
@@ -69,6 +72,7 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
 
   std::vector<double> pred(n);
   std::vector<RankingScores> scores(users.size());
+  std::vector<size_t> n_relevant(users.size(), 0);
   std::vector<char> ranked(users.size(), 0), known(users.size(), 0);
   std::vector<std::vector<int64_t>> lists(users.size());
   ThreadPool pool(threads);
@@ -85,6 +89,7 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
         // threshold; the ranking metrics count the users with a relevant item (an unknown
         // user's list is the popularity fallback).
         known[t] = model.users().find(user) >= 0;
+        n_relevant[t] = relevant.size();
         if (k == 0 || (relevant.empty() && !known[t])) return;
         for (const ScoredId& s : model.recommend(user, k, true, nullptr))
           lists[t].push_back(s.id);
@@ -98,22 +103,73 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
   ev.n_users = users.size();
   ev.rmse = rmse(pred, test.ratings);
   ev.mae = mae(pred, test.ratings);
-  size_t m = 0;
+  // Popularity of each item in training: its number of interactions, and its percentile.
+  const int32_t n_items = model.items().size();
+  std::vector<double> count(static_cast<size_t>(n_items)), percentile(count.size());
+  {
+    std::vector<int32_t> order(count.size());
+    for (int32_t i = 0; i < n_items; ++i) {
+      count[static_cast<size_t>(i)] = static_cast<double>(model.ratings().item(i).n);
+      order[static_cast<size_t>(i)] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+      return count[static_cast<size_t>(a)] < count[static_cast<size_t>(b)];
+    });
+    // Ties share the percentile of their first position.
+    size_t first = 0;
+    for (size_t r = 0; r < order.size(); ++r) {
+      if (r > 0 && count[static_cast<size_t>(order[r - 1])] != count[static_cast<size_t>(order[r])])
+        first = r;
+      percentile[static_cast<size_t>(order[r])] =
+          order.size() > 1 ? static_cast<double>(first) / static_cast<double>(order.size() - 1)
+                           : 1.0;
+    }
+  }
+  size_t m = 0, n_listed = 0;
   std::unordered_set<int64_t> seen;
   for (size_t t = 0; t < users.size(); ++t) {
-    if (known[t]) seen.insert(lists[t].begin(), lists[t].end());
+    if (known[t]) {
+      seen.insert(lists[t].begin(), lists[t].end());
+      for (int64_t id : lists[t]) {
+        const int32_t i = model.items().find(id);
+        if (i < 0) continue;
+        ev.mean_popularity += count[static_cast<size_t>(i)];
+        ev.popularity_percentile += percentile[static_cast<size_t>(i)];
+        ++n_listed;
+      }
+    }
     if (!ranked[t]) continue;
     ++m;
     ev.precision_at_k += scores[t].precision;
     ev.recall_at_k += scores[t].recall;
     ev.ndcg_at_k += scores[t].ndcg;
     ev.map_at_k += scores[t].average_precision;
+    ev.hit_rate_at_k += scores[t].hit;
+    ev.mrr_at_k += scores[t].reciprocal_rank;
   }
   if (m) {
     ev.precision_at_k /= static_cast<double>(m);
     ev.recall_at_k /= static_cast<double>(m);
     ev.ndcg_at_k /= static_cast<double>(m);
     ev.map_at_k /= static_cast<double>(m);
+    ev.hit_rate_at_k /= static_cast<double>(m);
+    ev.mrr_at_k /= static_cast<double>(m);
+  }
+  if (n_listed) {
+    ev.mean_popularity /= static_cast<double>(n_listed);
+    ev.popularity_percentile /= static_cast<double>(n_listed);
+  }
+  if (per_user) {
+    per_user->clear();
+    for (size_t t = 0; t < users.size(); ++t) {
+      UserEvaluation u;
+      u.user = users[t]->first;
+      u.n_ratings = users[t]->second.size();
+      u.n_relevant = n_relevant[t];
+      u.known = known[t] != 0;
+      u.scores = scores[t];
+      per_user->push_back(u);
+    }
   }
   ev.catalog_coverage = model.items().size()
                             ? static_cast<double>(seen.size()) / model.items().size()

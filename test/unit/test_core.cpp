@@ -293,6 +293,11 @@ TEST(Metrics, HandComputed) {
   EXPECT_NEAR(s.recall, 0.5, 1e-12);
   EXPECT_NEAR(s.ndcg, (1 / std::log2(3.0)) / (1 + 1 / std::log2(3.0)), 1e-12);
   EXPECT_NEAR(s.average_precision, (1.0 / 2) / 2, 1e-12);
+  EXPECT_EQ(s.hit, 1.0);
+  EXPECT_NEAR(s.reciprocal_rank, 1.0 / 2, 1e-12);  // the first relevant item is at rank 2
+  RankingScores miss = rank_scores({1, 2}, {3}, 2);
+  EXPECT_EQ(miss.hit, 0.0);
+  EXPECT_EQ(miss.reciprocal_rank, 0.0);
   // More relevant items than k, and a list shorter than k: precision divides by k, recall by
   // |relevant|, AP and the ideal DCG stop at min(k, |relevant|).
   s = rank_scores({1, 2}, {1, 3, 4, 5}, 3);
@@ -300,6 +305,7 @@ TEST(Metrics, HandComputed) {
   EXPECT_NEAR(s.recall, 1.0 / 4, 1e-12);
   EXPECT_NEAR(s.average_precision, 1.0 / 3, 1e-12);
   EXPECT_NEAR(s.ndcg, 1 / (1 + 1 / std::log2(3.0) + 1.0 / 2), 1e-12);
+  EXPECT_EQ(s.reciprocal_rank, 1.0);
 }
 
 TEST(Metrics, EvaluateCountsUsersAndCoverage) {
@@ -352,6 +358,25 @@ TEST(Metrics, EvaluateAveragesOverUsersWithRelevantItems) {
   EXPECT_NEAR(ev.map_at_k, ((1.0 / 2) / 2 + (1.0 / 2) / 1) / 2, 1e-12);
   EXPECT_NEAR(ev.ndcg_at_k, (l / (1 + l) + l / 1) / 2, 1e-12);
   EXPECT_NEAR(ev.catalog_coverage, 4.0 / 5, 1e-12);  // [2, 3], [3, 4], [5]
+  EXPECT_NEAR(ev.hit_rate_at_k, 1.0, 1e-12);          // users 1 and 2 both hit
+  EXPECT_NEAR(ev.mrr_at_k, (1.0 / 2 + 1.0 / 2) / 2, 1e-12);
+  // Training interactions: item 1: 8, item 2: 7, items 3 and 4: 6, item 5: 5; the lists hold
+  // 2, 3, 3, 4, 5. Percentiles by sorted position of the first of a tie, of 4: item 5 0,
+  // items 3 and 4 1/4, item 2 3/4, item 1 1.
+  EXPECT_NEAR(ev.mean_popularity, (7.0 + 6 + 6 + 6 + 5) / 5, 1e-12);
+  EXPECT_NEAR(ev.popularity_percentile, (0.75 + 0.25 + 0.25 + 0.25 + 0) / 5, 1e-12);
+  std::vector<UserEvaluation> users;
+  Evaluation again = evaluate(*rec, test, 2, 4.0, nullptr, 0, &users);
+  EXPECT_EQ(again.ndcg_at_k, ev.ndcg_at_k);
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(users[0].user, 1);
+  EXPECT_EQ(users[0].n_ratings, 3u);
+  EXPECT_EQ(users[0].n_relevant, 3u);
+  EXPECT_TRUE(users[0].known);
+  EXPECT_NEAR(users[0].scores.ndcg, l / (1 + l), 1e-12);
+  EXPECT_NEAR(users[1].scores.reciprocal_rank, 1.0 / 2, 1e-12);
+  EXPECT_EQ(users[2].n_relevant, 0u);
+  EXPECT_EQ(users[2].scores.hit, 0.0);
   std::vector<double> p, a;
   for (size_t r = 0; r < test.size(); ++r) {
     p.push_back(rec->predict(test.users[r], test.items[r]));
