@@ -22,7 +22,11 @@ CREATE TABLE autorec.model (
     last_refreshed       timestamptz,
     last_refresh_seconds double precision,
     -- Roles besides the owner that may use the model (autorec_grant); 'public' means every role.
-    granted_to           name[] NOT NULL DEFAULT '{}'
+    granted_to           name[] NOT NULL DEFAULT '{}',
+    -- The search_path in force at the latest autorec_train: autorec_retrain and
+    -- autorec_refresh_features resolve the names in the sources on it again, whoever runs them
+    -- (as a view keeps the names resolved when it was created).
+    search_path          text NOT NULL DEFAULT '"$user", public'
 );
 CREATE UNIQUE INDEX model_one_default ON autorec.model (is_default) WHERE is_default;
 
@@ -61,24 +65,37 @@ SELECT pg_catalog.pg_extension_config_dump(
 -- owner role, or a superuser) and the roles it was granted to (autorec_grant), or everybody
 -- once granted to 'public'. Only the owner may replace, change, grant or drop a model.
 
+-- Search paths (CVE-2018-1058; "Security Considerations for Extensions" in the PostgreSQL
+-- manual): every routine below runs its own SQL on a pinned path -- SET search_path =
+-- pg_catalog, pg_temp for PL/pgSQL, or a SQL-standard body (BEGIN ATOMIC), which is parsed once,
+-- here, and stored resolved -- so that no operator, function or type a role creates in a schema
+-- on the caller's search_path ever runs inside the extension with the caller's rights. The
+-- operators are schema-qualified as well, so that the bodies mean the same whatever the path
+-- at CREATE EXTENSION time. Only the user's own text -- a source (relation name or query) and
+-- the tables autorec_split creates -- is resolved on the caller's path: autorec_train,
+-- autorec_evaluate and autorec_split pass pg_catalog.current_setting('search_path') on, and
+-- the C code sets it only while it parses and reads the source (src/pg/source.cpp).
+
 -- Whether the current user is a member of `role` (or a superuser); false, not an error, for a
--- role that no longer exists.
+-- role that no longer exists. (BEGIN ATOMIC: row security calls these, and they stay inlinable.)
 CREATE FUNCTION autorec._is_member(role name) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+BEGIN ATOMIC
     SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
                     WHERE r.rolname OPERATOR(pg_catalog.=) $1
-                      AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'))
+                      AND pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER'::pg_catalog.text))
         OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                    WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper)
-$$;
+                    WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER AND r.rolsuper);
+END;
 
 -- Whether the current user may use a model with this owner and these grants.
 CREATE FUNCTION autorec._may_use(owner name, granted_to name[]) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+BEGIN ATOMIC
     SELECT autorec._is_member($1)
-        OR 'public'::name OPERATOR(pg_catalog.=) ANY ($2)
-        OR EXISTS (SELECT 1 FROM pg_catalog.unnest($2) g WHERE autorec._is_member(g))
-$$;
+        OR 'public'::pg_catalog.name OPERATOR(pg_catalog.=) ANY ($2)
+        OR EXISTS (SELECT 1 FROM pg_catalog.unnest($2) g WHERE autorec._is_member(g));
+END;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON autorec.model, autorec.model_version TO PUBLIC;
 ALTER TABLE autorec.model ENABLE ROW LEVEL SECURITY;
@@ -116,15 +133,17 @@ CREATE TYPE autorec.evaluation AS (
     ndcg_at_k double precision, map_at_k double precision,
     catalog_coverage double precision);
 
--- Internal helpers implemented in C (they resolve caller-supplied names on the caller's
--- search_path, so they use qualified names internally instead of a SET search_path).
+-- Internal helpers implemented in C. They read the sources on `search_path` (NULL: the current
+-- path) and run no SQL of their own there; their catalog queries are schema-qualified.
 -- _train reads the source (and feature sources) with the rights of the model's owner when the
 -- model exists and the caller is not its owner (see AsModelOwner in src/pg/source.hpp).
-CREATE FUNCTION autorec._train(model text, algorithm text, source text, options jsonb)
+CREATE FUNCTION autorec._train(model text, algorithm text, source text, options jsonb,
+                               search_path text DEFAULT NULL)
     RETURNS autorec.trained
     AS 'MODULE_PATHNAME', 'autorec_train_source' LANGUAGE C VOLATILE;
 
-CREATE FUNCTION autorec._evaluate(model text, test_source text, k integer, options jsonb)
+CREATE FUNCTION autorec._evaluate(model text, test_source text, k integer, options jsonb,
+                                  search_path text DEFAULT NULL)
     RETURNS autorec.evaluation
     AS 'MODULE_PATHNAME', 'autorec_evaluate_source' LANGUAGE C VOLATILE;
 
@@ -180,9 +199,11 @@ END $$;
 -- Training
 ------------------------------------------------------------------------------------------------
 
-CREATE PROCEDURE @extschema@.autorec_train(model text, algorithm text, source text,
-                                           options jsonb DEFAULT '{}')
-LANGUAGE plpgsql AS $$
+-- The training behind autorec_train and autorec_retrain; the sources are read on
+-- `source_path` (the search_path of the session that trained the model).
+CREATE PROCEDURE autorec._train_model(model text, algorithm text, source text, options jsonb,
+                                      source_path text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t autorec.trained;
     next_version integer;
@@ -192,46 +213,70 @@ BEGIN
         RAISE EXCEPTION 'model, algorithm and source must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF model OPERATOR(pg_catalog.=) '' OR pg_catalog.length(model) OPERATOR(pg_catalog.>) 200 THEN
+    IF source_path IS NULL THEN
+        RAISE EXCEPTION 'source_path must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF model OPERATOR(pg_catalog.=) ''::pg_catalog.text
+       OR pg_catalog.length(model) OPERATOR(pg_catalog.>) 200::pg_catalog.int4 THEN
         RAISE EXCEPTION 'a model name must have 1 to 200 characters'
             USING ERRCODE = 'invalid_name';
     END IF;
-    -- Lock the model's row so that two trainings of one model queue up, and check ownership
-    -- before spending time on training.
-    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model;
+    -- Two first trainings of one new name queue up here (there is no row to lock yet): the
+    -- second then finds the model and trains its next version. The first key is autorec's own
+    -- key space ('autr'), the second the name's hash (a collision only makes two trainings
+    -- queue).
+    PERFORM pg_catalog.pg_advisory_xact_lock(1635087474::pg_catalog.int4, pg_catalog.hashtext(model));
+    -- Lock the model's row so that two trainings of one model queue up (also with
+    -- autorec_refresh_features), and check ownership before spending time on training.
+    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) _train_model.model;
     is_new := NOT FOUND;
     IF NOT is_new THEN
         PERFORM autorec._check_owner(model);
-        PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model
+        PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) _train_model.model
             FOR UPDATE;
     END IF;
 
-    t := autorec._train(model, algorithm, source, coalesce(options, '{}'));
+    t := autorec._train(model, algorithm, source, coalesce(options, '{}'::pg_catalog.jsonb),
+                        source_path);
 
     IF is_new THEN
-        INSERT INTO autorec.model (name, algorithm, source, options, is_default)
-        VALUES (model, algorithm, t.source, coalesce(options, '{}'),
-                NOT EXISTS (SELECT 1 FROM autorec.model d WHERE d.is_default));
+        INSERT INTO autorec.model (name, algorithm, source, options, is_default, search_path)
+        VALUES (model, algorithm, t.source, coalesce(options, '{}'::pg_catalog.jsonb),
+                NOT EXISTS (SELECT 1 FROM autorec.model d WHERE d.is_default), source_path);
     END IF;
-    SELECT coalesce(pg_catalog.max(v.version), 0) OPERATOR(pg_catalog.+) 1 INTO next_version
-      FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) autorec_train.model;
+    SELECT coalesce(pg_catalog.max(v.version), 0::pg_catalog.int4) OPERATOR(pg_catalog.+) 1::pg_catalog.int4
+      INTO next_version
+      FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) _train_model.model;
     INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
                                        n_items, n_ratings, weights, train_seconds, history)
-    VALUES (model, next_version, algorithm, t.source, coalesce(options, '{}'), t.n_users,
-            t.n_items, t.n_ratings, t.weights, t.train_seconds, t.history);
+    VALUES (model, next_version, algorithm, t.source, coalesce(options, '{}'::pg_catalog.jsonb),
+            t.n_users, t.n_items, t.n_ratings, t.weights, t.train_seconds, t.history);
     -- The new version becomes current in the same transaction: readers see the old version
     -- or the new one, never a mix.
     UPDATE autorec.model m
-       SET current_version = next_version, algorithm = autorec_train.algorithm,
-           source = t.source, options = coalesce(autorec_train.options, '{}'),
+       SET current_version = next_version, algorithm = _train_model.algorithm,
+           source = t.source, options = coalesce(_train_model.options, '{}'::pg_catalog.jsonb),
+           search_path = source_path,
            last_refreshed = pg_catalog.now(), last_refresh_seconds = t.train_seconds
-     WHERE m.name OPERATOR(pg_catalog.=) autorec_train.model;
+     WHERE m.name OPERATOR(pg_catalog.=) _train_model.model;
 END $$;
+
+-- The caller's search_path is read here (no SET clause) and only the sources are resolved on
+-- it. PostgreSQL 15 allows no CALL in a BEGIN ATOMIC body, so this one statement is parsed at
+-- each call, on the caller's path: it names only a procedure and a function in their schemas,
+-- with arguments of the parameters' exact types, so nothing on that path can match instead.
+CREATE PROCEDURE @extschema@.autorec_train(model text, algorithm text, source text,
+                                           options jsonb DEFAULT '{}')
+LANGUAGE sql AS $$
+    CALL autorec._train_model($1, $2, $3, $4, pg_catalog.current_setting('search_path'::pg_catalog.text))
+$$;
 COMMENT ON PROCEDURE @extschema@.autorec_train(text, text, text, jsonb) IS
     'train a model from a table, view or SELECT query and store it as the model''s next version';
 
+-- Whoever runs it, the sources are resolved on the search_path stored at the latest
+-- autorec_train (autorec.model.search_path), and read with the owner's rights.
 CREATE PROCEDURE @extschema@.autorec_retrain(model text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     spec autorec.model;
 BEGIN
@@ -239,38 +284,43 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM autorec._check_owner(model);  -- raises "does not exist" with the list
     END IF;
-    CALL @extschema@.autorec_train(spec.name, spec.algorithm, spec.source, spec.options);
+    CALL autorec._train_model(spec.name, spec.algorithm, spec.source, spec.options,
+                              spec.search_path);
 END $$;
 COMMENT ON PROCEDURE @extschema@.autorec_retrain(text) IS
     'train a model again with its stored algorithm, source and options (for schedulers)';
 
--- The feature sources run with the rights of the owner of `model`, as in autorec._train.
-CREATE FUNCTION autorec._refresh_features(model text, weights bytea) RETURNS autorec.trained
+-- The feature sources run with the rights of the owner of `model`, as in autorec._train, on
+-- `search_path` (NULL: the current one).
+CREATE FUNCTION autorec._refresh_features(model text, weights bytea, search_path text DEFAULT NULL)
+    RETURNS autorec.trained
     AS 'MODULE_PATHNAME', 'autorec_refresh_features_weights' LANGUAGE C VOLATILE;
 
--- Not SET search_path: the feature sources are resolved on the caller's search_path, as at
--- training.
+-- The feature sources are resolved on the search_path stored at training, as autorec_retrain.
 CREATE FUNCTION @extschema@.autorec_refresh_features(model text) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     cur autorec.model_version;
     t autorec.trained;
     next_version integer;
+    source_path text;
 BEGIN
     IF model IS NULL THEN
         RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM autorec._check_owner(model);
     -- Serialized with trainings of the same model (autorec_train locks the same row).
-    PERFORM 1 FROM autorec.model m WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model
-        FOR UPDATE;
+    SELECT m.search_path INTO source_path FROM autorec.model m
+     WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model
+       FOR UPDATE;
     SELECT v.* INTO cur
       FROM autorec.model m
       JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
                                   AND v.version OPERATOR(pg_catalog.=) m.current_version
      WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model;
-    t := autorec._refresh_features(model, cur.weights);
-    SELECT coalesce(pg_catalog.max(v.version), 0) OPERATOR(pg_catalog.+) 1 INTO next_version
+    t := autorec._refresh_features(model, cur.weights, source_path);
+    SELECT coalesce(pg_catalog.max(v.version), 0::pg_catalog.int4) OPERATOR(pg_catalog.+) 1::pg_catalog.int4
+      INTO next_version
       FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) autorec_refresh_features.model;
     INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
                                        n_items, n_ratings, weights, train_seconds, history)
@@ -354,16 +404,23 @@ COMMENT ON FUNCTION @extschema@.explain_recommendation(bigint, bigint, text) IS
 -- Evaluating
 ------------------------------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.autorec_split(source text, train_table text, test_table text,
-                                          test_fraction double precision DEFAULT 0.2,
-                                          seed integer DEFAULT 0, options jsonb DEFAULT '{}')
+-- The split behind autorec_split. Only the caller's text is resolved on `caller_path`: the
+-- source (through a temporary view, which stores it resolved) and the schema that unqualified
+-- train and test tables are created in; every statement there is prepared beforehand, so that
+-- no expression of this function is parsed on that path.
+CREATE FUNCTION autorec._split(source text, train_table text, test_table text,
+                               test_fraction double precision, seed integer, options jsonb,
+                               caller_path text)
     RETURNS TABLE (train_rows bigint, test_rows bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     method text := coalesce(options->>'method', 'random');
     ucol text := coalesce(options->>'user_column', 'user_id');
     tcol text := options->>'time_column';
-    src text;
+    view_sql text;
+    creation_schema name;
+    train_parts text[];
+    test_parts text[];
     test_pred text;
     key text;
     unknown text;
@@ -374,7 +431,7 @@ BEGIN
         RAISE EXCEPTION 'source, train_table and test_table must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF test_fraction IS NULL OR NOT (test_fraction > 0 AND test_fraction < 1) THEN
+    IF test_fraction IS NULL OR NOT (test_fraction > 0::float8 AND test_fraction < 1::float8) THEN
         RAISE EXCEPTION 'test_fraction must be between 0 and 1 (exclusive), got %', test_fraction
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -382,74 +439,139 @@ BEGIN
         RAISE EXCEPTION 'seed must not be NULL' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Any integer; the same seed gives the same split.';
     END IF;
-    SELECT pg_catalog.string_agg(k, ', ') INTO unknown
-      FROM pg_catalog.jsonb_object_keys(coalesce(options, '{}')) k
+    IF caller_path IS NULL THEN
+        RAISE EXCEPTION 'caller_path must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT string_agg(k, ', ') INTO unknown
+      FROM jsonb_object_keys(coalesce(options, '{}')) k
      WHERE k NOT IN ('method', 'user_column', 'time_column');
     IF unknown IS NOT NULL THEN
         RAISE EXCEPTION 'unknown option(s) for autorec_split: %', unknown
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Valid options: method, user_column, time_column.';
     END IF;
-    IF source ~* '^\s*\(?\s*(select|with|values|table)\M' THEN
-        src := '(' || pg_catalog.rtrim(source, '; ') || ')';
-    ELSE
-        src := autorec._quote_name(source);
-        PERFORM src::regclass;  -- a clear "does not exist" error
-    END IF;
-    -- The column a method splits by must exist: the error lists the columns the source has.
-    needed := CASE method WHEN 'user' THEN ucol WHEN 'time' THEN tcol END;
-    IF needed IS NOT NULL THEN
-        EXECUTE format('CREATE TEMP TABLE autorec_split_cols ON COMMIT DROP AS '
-                       'SELECT * FROM %s s LIMIT 0', src);
-        SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) INTO cols
-          FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid OPERATOR(pg_catalog.=) 'pg_temp.autorec_split_cols'::pg_catalog.regclass
-           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
-        DROP TABLE pg_temp.autorec_split_cols;
-        IF NOT coalesce(needed OPERATOR(pg_catalog.=) ANY (cols), false) THEN
-            RAISE EXCEPTION 'the source has no column %', needed
-                USING ERRCODE = 'undefined_column',
-                      HINT = format('Its columns are: %s. Name another column with the option %s.',
-                                    pg_catalog.array_to_string(cols, ', '),
-                                    CASE method WHEN 'user' THEN 'user_column' ELSE 'time_column' END);
-        END IF;
-    END IF;
-    train_table := autorec._quote_name(train_table);
-    test_table := autorec._quote_name(test_table);
-    -- A deterministic pseudo-random key per row: the hash of the whole row and the seed.
-    key := format('pg_catalog.hashtextextended(s::text, %s)', seed);
-    IF method = 'random' THEN
-        test_pred := format('(%s OPERATOR(pg_catalog.&) 1048575) < %s', key,
-                            floor(test_fraction * 1048576)::bigint);
-    ELSIF method = 'user' THEN
-        -- Per user, the same fraction of that user's ratings goes to the test set.
-        test_pred := format('(pg_catalog.percent_rank() OVER (PARTITION BY s.%I ORDER BY %s)) '
-                            '>= %s', ucol, key, 1 - test_fraction);
-    ELSIF method = 'time' THEN
-        IF tcol IS NULL THEN
-            RAISE EXCEPTION 'method "time" needs the option time_column'
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        -- The latest ratings (by time_column) form the test set.
-        test_pred := format('(pg_catalog.percent_rank() OVER (ORDER BY s.%I, %s)) >= %s',
-                            tcol, key, 1 - test_fraction);
-    ELSE
+    IF method NOT IN ('random', 'user', 'time') THEN
         RAISE EXCEPTION 'option "method" has an invalid value "%"', method
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Valid values: random, user, time.';
     END IF;
+    IF method = 'time' AND tcol IS NULL THEN
+        RAISE EXCEPTION 'method "time" needs the option time_column'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- The newline ends a trailing "-- comment" of a query before the closing parenthesis.
+    IF source ~* '^\s*\(?\s*(select|with|values|table)\M' THEN
+        view_sql := format(E'CREATE TEMP VIEW autorec_split_src AS SELECT * FROM (%s\n) s',
+                           rtrim(source, '; '));
+    ELSE
+        view_sql := format('CREATE TEMP VIEW autorec_split_src AS SELECT * FROM %s',
+                           autorec._quote_name(source));
+    END IF;
+    train_parts := parse_ident(train_table);
+    test_parts := parse_ident(test_table);
+
+    -- On the caller's search_path, until the next set_config: nothing but these statements.
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text, caller_path, true);
+    EXECUTE view_sql;
+    creation_schema := pg_catalog.current_schema();
+    PERFORM pg_catalog.set_config('search_path'::pg_catalog.text,
+                                  'pg_catalog, pg_temp'::pg_catalog.text, true);
+
+    -- Unqualified table names: in the caller's current schema, where CREATE TABLE would put them.
+    IF cardinality(train_parts) = 1 OR cardinality(test_parts) = 1 THEN
+        IF creation_schema IS NULL THEN
+            RAISE EXCEPTION 'no schema has been selected to create in'
+                USING ERRCODE = 'invalid_schema_name',
+                      HINT = 'Qualify the table names or set search_path.';
+        END IF;
+    END IF;
+    IF cardinality(train_parts) = 1 THEN
+        train_parts := ARRAY[creation_schema::text] || train_parts;
+    END IF;
+    IF cardinality(test_parts) = 1 THEN
+        test_parts := ARRAY[creation_schema::text] || test_parts;
+    END IF;
+    train_table := (SELECT string_agg(quote_ident(p), '.' ORDER BY o)
+                      FROM unnest(train_parts) WITH ORDINALITY AS u(p, o));
+    test_table := (SELECT string_agg(quote_ident(p), '.' ORDER BY o)
+                     FROM unnest(test_parts) WITH ORDINALITY AS u(p, o));
+
+    -- The column a method splits by must exist: the error lists the columns the source has.
+    needed := CASE method WHEN 'user' THEN ucol WHEN 'time' THEN tcol END;
+    IF needed IS NOT NULL THEN
+        SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO cols
+          FROM pg_attribute a
+         WHERE a.attrelid = 'pg_temp.autorec_split_src'::regclass
+           AND a.attnum > 0::int2 AND NOT a.attisdropped;
+        IF NOT coalesce(needed = ANY (cols), false) THEN
+            RAISE EXCEPTION 'the source has no column %', needed
+                USING ERRCODE = 'undefined_column',
+                      HINT = format('Its columns are: %s. Name another column with the option %s.',
+                                    array_to_string(cols, ', '),
+                                    CASE method WHEN 'user' THEN 'user_column' ELSE 'time_column' END);
+        END IF;
+    END IF;
+    -- A deterministic pseudo-random key per row: the hash of the whole row and the seed.
+    key := format('pg_catalog.hashtextextended(s::pg_catalog.text, %s::pg_catalog.int8)', seed);
+    IF method = 'random' THEN
+        test_pred := format('(%s OPERATOR(pg_catalog.&) 1048575::pg_catalog.int8) '
+                            'OPERATOR(pg_catalog.<) %s::pg_catalog.int8',
+                            key, floor(test_fraction * 1048576::float8)::bigint);
+    ELSIF method = 'user' THEN
+        -- Per user, the same fraction of that user's ratings goes to the test set.
+        test_pred := format('(pg_catalog.percent_rank() OVER (PARTITION BY s.%I ORDER BY %s)) '
+                            'OPERATOR(pg_catalog.>=) %s::pg_catalog.float8',
+                            ucol, key, 1::float8 - test_fraction);
+    ELSE
+        -- The latest ratings (by time_column) form the test set.
+        test_pred := format('(pg_catalog.percent_rank() OVER (ORDER BY s.%I, %s)) '
+                            'OPERATOR(pg_catalog.>=) %s::pg_catalog.float8',
+                            tcol, key, 1::float8 - test_fraction);
+    END IF;
     EXECUTE format('CREATE TEMP TABLE autorec_split_tmp ON COMMIT DROP AS '
-                   'SELECT s.*, %s AS autorec_is_test FROM %s s', test_pred, src);
-    EXECUTE format('CREATE TABLE %s AS SELECT (t).* FROM (SELECT t FROM autorec_split_tmp t '
+                   'SELECT s.*, %s AS autorec_is_test FROM pg_temp.autorec_split_src s', test_pred);
+    DROP VIEW pg_temp.autorec_split_src;
+    EXECUTE format('CREATE TABLE %s AS SELECT (t).* FROM (SELECT t FROM pg_temp.autorec_split_tmp t '
                    'WHERE NOT autorec_is_test) x', train_table);
     EXECUTE format('ALTER TABLE %s DROP COLUMN autorec_is_test', train_table);
-    EXECUTE format('CREATE TABLE %s AS SELECT (t).* FROM (SELECT t FROM autorec_split_tmp t '
+    EXECUTE format('CREATE TABLE %s AS SELECT (t).* FROM (SELECT t FROM pg_temp.autorec_split_tmp t '
                    'WHERE autorec_is_test) x', test_table);
     EXECUTE format('ALTER TABLE %s DROP COLUMN autorec_is_test', test_table);
-    DROP TABLE autorec_split_tmp;
+    DROP TABLE pg_temp.autorec_split_tmp;
     RETURN QUERY EXECUTE format('SELECT (SELECT pg_catalog.count(*) FROM %s), '
                                 '(SELECT pg_catalog.count(*) FROM %s)', train_table, test_table);
 END $$;
+
+CREATE FUNCTION @extschema@.autorec_split(source text, train_table text, test_table text,
+                                          test_fraction double precision DEFAULT 0.2,
+                                          seed integer DEFAULT 0, options jsonb DEFAULT '{}')
+    RETURNS TABLE (train_rows bigint, test_rows bigint)
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT * FROM autorec._split(source, train_table, test_table, test_fraction, seed, options,
+                                 pg_catalog.current_setting('search_path'::pg_catalog.text));
+END;
 COMMENT ON FUNCTION @extschema@.autorec_split(text, text, text, double precision, integer, jsonb) IS
     'split ratings into new train and test tables: random, per user, or by time';
+
+-- Reads the test source on `caller_path` (autorec_evaluate passes the caller's).
+CREATE FUNCTION autorec._evaluate_model(model text, test_source text, k integer, options jsonb,
+                                        caller_path text)
+    RETURNS SETOF autorec.evaluation
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    e autorec.evaluation;
+BEGIN
+    e := autorec._evaluate(model, test_source, k, coalesce(options, '{}'), caller_path);
+    -- Keep the latest evaluation with the version it measured (only the owner can write it).
+    UPDATE autorec.model_version v
+       SET metrics = jsonb_build_object('evaluated_at', now(), 'k', k, 'test_source', test_source)
+                     || to_jsonb(e)
+      FROM autorec.model m
+     WHERE m.name = coalesce(_evaluate_model.model,
+                             (SELECT d.name FROM autorec.model d WHERE d.is_default))
+       AND v.model = m.name AND v.version = m.current_version
+       AND autorec._is_member(m.owner);
+    RETURN NEXT e;
+END $$;
 
 CREATE FUNCTION @extschema@.autorec_evaluate(model text, test_source text, k integer DEFAULT 10,
                                              options jsonb DEFAULT '{}')
@@ -457,22 +579,11 @@ CREATE FUNCTION @extschema@.autorec_evaluate(model text, test_source text, k int
                    precision_at_k double precision, recall_at_k double precision,
                    ndcg_at_k double precision, map_at_k double precision,
                    catalog_coverage double precision)
-LANGUAGE plpgsql AS $$
-DECLARE
-    e autorec.evaluation;
-BEGIN
-    e := autorec._evaluate(model, test_source, k, coalesce(options, '{}'));
-    -- Keep the latest evaluation with the version it measured (only the owner can write it).
-    UPDATE autorec.model_version v
-       SET metrics = pg_catalog.jsonb_build_object('evaluated_at', pg_catalog.now(), 'k', k,
-                         'test_source', test_source) OPERATOR(pg_catalog.||) pg_catalog.to_jsonb(e)
-      FROM autorec.model m
-     WHERE m.name OPERATOR(pg_catalog.=) coalesce(autorec_evaluate.model,
-               (SELECT d.name FROM autorec.model d WHERE d.is_default))
-       AND v.model OPERATOR(pg_catalog.=) m.name AND v.version OPERATOR(pg_catalog.=) m.current_version
-       AND autorec._is_member(m.owner);
-    RETURN QUERY SELECT e.*;
-END $$;
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT * FROM autorec._evaluate_model(model, test_source, k, options,
+                                          pg_catalog.current_setting('search_path'::pg_catalog.text));
+END;
 COMMENT ON FUNCTION @extschema@.autorec_evaluate(text, text, integer, jsonb) IS
     'RMSE, MAE and top-k metrics of a model on held-out ratings (relevance_threshold default 4)';
 
@@ -486,9 +597,10 @@ CREATE VIEW @extschema@.autorec_models WITH (security_invoker = true) AS
 SELECT m.name AS model, v.algorithm, v.version, m.is_default, v.n_users, v.n_items, v.n_ratings,
        pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.trained_at, v.train_seconds,
        v.options, v.metrics, m.owner, m.source, m.last_refreshed, m.last_refresh_seconds,
-       m.granted_to
+       m.granted_to, m.search_path
   FROM autorec.model m
-  JOIN autorec.model_version v ON v.model = m.name AND v.version = m.current_version;
+  JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
+                              AND v.version OPERATOR(pg_catalog.=) m.current_version;
 COMMENT ON VIEW @extschema@.autorec_models IS 'the current version of every model the caller may use';
 GRANT SELECT ON @extschema@.autorec_models TO PUBLIC;
 
@@ -559,6 +671,17 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_drop_model(text) IS 'drop a model and all its versions';
 
+-- Raises the error for a role name that names no role.
+CREATE FUNCTION autorec._no_such_role(role text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF lower(role) = 'public' THEN
+        RAISE EXCEPTION 'role "%" does not exist', role USING ERRCODE = 'undefined_object',
+            HINT = 'Every role (PUBLIC) is spelled ''public'', in lower case; another spelling names a role.';
+    END IF;
+    RAISE EXCEPTION 'role "%" does not exist', role USING ERRCODE = 'undefined_object';
+END $$;
+
 CREATE FUNCTION @extschema@.autorec_grant(model text, role text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -568,12 +691,14 @@ BEGIN
     IF role IS NULL THEN
         RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF lower(role) = 'public' THEN
+    -- As has_table_privilege() reads a role name: exactly 'public' is PUBLIC (no role can have
+    -- that name), anything else names a role exactly as spelled ('Public' is the role "Public").
+    IF role = 'public' THEN
         grantee := 'public';
     ELSE
         SELECT rolname INTO grantee FROM pg_roles WHERE rolname = role;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'role "%" does not exist', role USING ERRCODE = 'undefined_object';
+            PERFORM autorec._no_such_role(role);
         END IF;
     END IF;
     UPDATE autorec.model m SET granted_to = m.granted_to || grantee
@@ -589,9 +714,14 @@ BEGIN
     IF role IS NULL THEN
         RAISE EXCEPTION 'role must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    UPDATE autorec.model m
-       SET granted_to = array_remove(m.granted_to,
-                                     CASE WHEN lower(role) = 'public' THEN 'public' ELSE role END::name)
+    -- The names as autorec_grant reads them; a dropped role that is still granted can be revoked.
+    IF role <> 'public'
+       AND NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role)
+       AND NOT EXISTS (SELECT 1 FROM autorec.model m
+                        WHERE m.name = autorec_revoke.model AND role::name = ANY (m.granted_to)) THEN
+        PERFORM autorec._no_such_role(role);
+    END IF;
+    UPDATE autorec.model m SET granted_to = array_remove(m.granted_to, role::name)
      WHERE m.name = autorec_revoke.model;
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_revoke(text, text) IS

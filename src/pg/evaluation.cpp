@@ -12,7 +12,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(autorec_evaluate_source);
 }
 
-// autorec._evaluate(model text, test_source text, k integer, options jsonb)
+// autorec._evaluate(model text, test_source text, k integer, options jsonb, search_path text)
 //   RETURNS autorec.evaluation (n_ratings, n_users, rmse, mae, precision_at_k, recall_at_k,
 //                               ndcg_at_k, map_at_k, catalog_coverage)
 extern "C" PGDLLEXPORT Datum autorec_evaluate_source(PG_FUNCTION_ARGS) {
@@ -32,7 +32,7 @@ extern "C" PGDLLEXPORT Datum autorec_evaluate_source(PG_FUNCTION_ARGS) {
 
     auto model = current_model(model_arg(fcinfo, 0));
     SourceStats stats;
-    RawRatings test = read_ratings(source, cols, stats);
+    RawRatings test = read_ratings(source, cols, stats, search_path_arg(fcinfo, 4));
     FitContext ctx = fit_context("autorec_evaluate");
     Evaluation ev = evaluate(*model, test, static_cast<size_t>(k), threshold, &ctx, threads);
 

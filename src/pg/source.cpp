@@ -30,7 +30,8 @@ std::string source_sql(const std::string& source, std::string& resolved) {
     while (!q.empty() && (std::isspace(static_cast<unsigned char>(q.back())) || q.back() == ';'))
       q.pop_back();
     resolved = q;
-    return "SELECT * FROM (" + q + ") AS autorec_source";
+    // The newline ends a trailing "-- comment" before the closing parenthesis.
+    return "SELECT * FROM (" + q + "\n) AS autorec_source";
   }
   const char* qualified = pg_call([&]() -> const char* {
     List* names = stringToQualifiedNameList(source.c_str());
@@ -42,6 +43,34 @@ std::string source_sql(const std::string& source, std::string& resolved) {
   resolved = qualified;
   return std::string("SELECT * FROM ") + qualified;
 }
+
+// The user's search_path while a source is read, as fmgr applies a function's SET clause: a
+// new GUC nest level, popped by end() with every setting the source changed undone (an error
+// pops it with the (sub)transaction abort). Between the two, only the source's text is parsed
+// and run (the wrapping SELECT names no function or operator).
+class SourceSearchPath {
+ public:
+  explicit SourceSearchPath(const std::string& path) {
+    if (path.empty()) return;
+    pg_call([&] {
+      level_ = NewGUCNestLevel();
+      (void)set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION,
+                              GUC_ACTION_SAVE, true, 0, false);
+    });
+    active_ = true;
+  }
+  SourceSearchPath(const SourceSearchPath&) = delete;
+  SourceSearchPath& operator=(const SourceSearchPath&) = delete;
+  void end() {
+    if (!active_) return;
+    active_ = false;
+    pg_call([&] { AtEOXact_GUC(false, level_); });
+  }
+
+ private:
+  bool active_ = false;
+  int level_ = 0;
+};
 
 // Connects SPI and opens a read-only cursor over the source; empty_error is the error for a
 // blank source, what names the source in a failed prepare.
@@ -150,8 +179,9 @@ SourceColumns source_columns(Options& o) {
 }
 
 RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
-                        SourceStats& stats) {
+                        SourceStats& stats, const std::string& search_path) {
   auto start = std::chrono::steady_clock::now();
+  SourceSearchPath path(search_path);
   Portal portal = open_source_cursor(source, "the source is empty", "source", stats);
   TupleDesc desc = portal->tupDesc;
 
@@ -223,6 +253,7 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     SPI_cursor_close(portal);
     SPI_finish();
   });
+  path.end();
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return raw;
@@ -260,8 +291,10 @@ double feature_number(Datum d, const FeatureReader& c) {
 }  // namespace
 
 FeatureTable read_features(const std::string& source, const std::string& id_column,
-                           const std::string& what, SourceStats& stats) {
+                           const std::string& what, SourceStats& stats,
+                           const std::string& search_path) {
   auto start = std::chrono::steady_clock::now();
+  SourceSearchPath path(search_path);
   Portal portal =
       open_source_cursor(source, "option \"" + what + "\" is empty", what.c_str(), stats);
   TupleDesc desc = portal->tupDesc;
@@ -376,6 +409,7 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
     SPI_cursor_close(portal);
     SPI_finish();
   });
+  path.end();
   table.validate(what);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return table;

@@ -24,18 +24,24 @@ struct SourceStats {
   double seconds = 0;
 };
 
-// Runs with the current user's privileges (see AsModelOwner). Errors: unknown relation, missing
-// columns (listing the ones found), wrong column types. Connects to SPI for the read and
-// disconnects after.
-RawRatings read_ratings(const std::string& source, const SourceColumns& cols, SourceStats& stats);
+// Runs with the current user's privileges (see AsModelOwner). `search_path` is the path the
+// source's names are resolved on (and its functions run with) while it is read: the path of
+// the session that trained the model, which the SQL functions pass on; the extension's own SQL
+// always runs on `pg_catalog, pg_temp`. Empty: the current path (autorec_fit, called in the
+// user's own query). Settings the source changes are undone after the read. Errors: unknown
+// relation, missing columns (listing the ones found), wrong column types. Connects to SPI for
+// the read and disconnects after.
+RawRatings read_ratings(const std::string& source, const SourceColumns& cols, SourceStats& stats,
+                        const std::string& search_path);
 
 // Reads a feature source (table, view or query): the id column `id_column` (any integer type;
 // rows with a NULL id are skipped) and every other column as a feature: numeric types, date
 // and timestamps as numbers, arrays as sets of tokens, booleans, text and any other type as
 // one token (its text form). `what` names the option in messages ("user_features"). Connects
-// to SPI for the read and disconnects after.
+// to SPI for the read and disconnects after. `search_path` as for read_ratings.
 FeatureTable read_features(const std::string& source, const std::string& id_column,
-                           const std::string& what, SourceStats& stats);
+                           const std::string& what, SourceStats& stats,
+                           const std::string& search_path);
 
 // Reads user_column/item_column/rating_column from the options (marking them as known).
 SourceColumns source_columns(Options& options);

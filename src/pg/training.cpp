@@ -54,13 +54,19 @@ std::string jsonb_text(Jsonb* options) {
   });
 }
 
+std::string search_path_arg(FunctionCallInfo fcinfo, int argno) {
+  if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return std::string();
+  return pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(argno)); });
+}
+
 namespace {
 
 FeatureTable read_features_reporting(const std::string& label, const std::string& source,
-                                     const std::string& id_column, const std::string& what) {
+                                     const std::string& id_column, const std::string& what,
+                                     const std::string& search_path) {
   SourceStats stats;
   stats.label = label;
-  FeatureTable t = read_features(source, id_column, what, stats);
+  FeatureTable t = read_features(source, id_column, what, stats, search_path);
   char buf[256];
   snprintf(buf, sizeof buf,
            "read %llu rows of %s (%zu feature columns) in %.2f s (%llu with a NULL id skipped)",
@@ -73,12 +79,14 @@ FeatureTable read_features_reporting(const std::string& label, const std::string
 }  // namespace
 
 FeatureSet read_feature_sources(const std::string& label, const FeatureSources& sources,
-                                const SourceColumns& cols) {
+                                const SourceColumns& cols, const std::string& search_path) {
   FeatureSet features;
   if (!sources.users.empty())
-    features.users = read_features_reporting(label, sources.users, cols.user, "user_features");
+    features.users =
+        read_features_reporting(label, sources.users, cols.user, "user_features", search_path);
   if (!sources.items.empty())
-    features.items = read_features_reporting(label, sources.items, cols.item, "item_features");
+    features.items =
+        read_features_reporting(label, sources.items, cols.item, "item_features", search_path);
   return features;
 }
 
@@ -147,7 +155,7 @@ Datum trained_tuple(FunctionCallInfo fcinfo, const Recommender& rec,
 
 }  // namespace
 
-// autorec._train(model text, algorithm text, source text, options jsonb)
+// autorec._train(model text, algorithm text, source text, options jsonb, search_path text)
 //   RETURNS autorec.trained (weights, source, n_users, n_items, n_ratings, train_seconds, history)
 extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
   return guard([&]() -> Datum {
@@ -158,6 +166,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     std::string algorithm = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
     std::string source = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
     Jsonb* jb = PG_ARGISNULL(3) ? nullptr : pg_call([&] { return PG_GETARG_JSONB_P(3); });
+    const std::string search_path = search_path_arg(fcinfo, 4);
 
     // Validate everything before reading a possibly large table.
     Options options = Options::parse(jsonb_text(jb));
@@ -174,8 +183,8 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
       // The sources run with the rights of the model's owner (the caller for a new model).
       AsModelOwner as_owner(model);
       // Features first: they are usually small, and a bad feature source fails fast.
-      features = read_feature_sources(label, sources, cols);
-      raw = read_ratings(source, cols, stats);
+      features = read_feature_sources(label, sources, cols, search_path);
+      raw = read_ratings(source, cols, stats, search_path);
       as_owner.end();
     }
     char buf[256];
@@ -198,7 +207,8 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
   });
 }
 
-// autorec._refresh_features(model text, weights bytea) RETURNS autorec.trained: the model with
+// autorec._refresh_features(model text, weights bytea, search_path text)
+//   RETURNS autorec.trained: the model with
 // its user and item features read again from its feature sources (new users and items join it,
 // unrated), without retraining; the sources run with the rights of the owner of `model`. Used by
 // autorec_refresh_features().
@@ -219,7 +229,7 @@ extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) 
       SourceColumns cols = source_columns(options);
       const std::string label = "autorec_refresh_features(" + model + ")";
       AsModelOwner as_owner(model);
-      features = read_feature_sources(label, sources, cols);
+      features = read_feature_sources(label, sources, cols, search_path_arg(fcinfo, 2));
       as_owner.end();
     }
     rec->refresh_features(features);  // errors for families without features

@@ -22,12 +22,17 @@ void report_progress(const std::string& label, const std::string& message);
 // The serialized model as a palloc'd bytea; errors clearly when it exceeds bytea's 1 GB.
 bytea* to_bytea(const std::vector<uint8_t>& bytes);
 
-// Reads a model's user and item feature sources (those set), each with a progress line.
+// Reads a model's user and item feature sources (those set), each with a progress line, on
+// `search_path` (see read_ratings; empty: the current one).
 FeatureSet read_feature_sources(const std::string& label, const FeatureSources& sources,
-                                const SourceColumns& cols);
+                                const SourceColumns& cols, const std::string& search_path = "");
 
 // The progress line that ends a fit: the model's size, duplicates averaged, fit time.
 void report_fitted(const std::string& label, const std::string& algorithm, const Recommender& rec);
+
+// The search_path argument `argno` of _train, _refresh_features and _evaluate: the path their
+// sources are read on; NULL or absent: "" (the current path).
+std::string search_path_arg(FunctionCallInfo fcinfo, int argno);
 
 // The options jsonb as JSON text.
 std::string jsonb_text(Jsonb* options);

@@ -52,6 +52,16 @@ CREATE VIEW "My Schema"."Good Ratings" AS SELECT * FROM ratings WHERE rating >= 
 CALL autorec_train('view', 'baseline', '"My Schema"."Good Ratings"');
 CALL autorec_train('query', 'baseline', 'WITH r AS (SELECT * FROM ratings) SELECT * FROM r;');
 SELECT model, source, n_ratings FROM autorec_models WHERE model IN ('view', 'query') ORDER BY 1;
+-- A query that ends in a "-- comment" (the comment cannot swallow the wrapping SQL): as a
+-- ratings source, a feature source, a test source and a source to split.
+CALL autorec_train('commented', 'baseline', 'SELECT * FROM ratings -- all of them');
+CALL autorec_train('commented_content', 'content', 'SELECT * FROM ratings -- all',
+                   '{"item_features": "SELECT DISTINCT item_id, item_id % 3 AS kind FROM ratings -- kinds",
+                     "epochs": 1, "factors": 2, "threads": 1}');
+SELECT autorec_refresh_features('commented_content') AS version;
+SELECT n_ratings FROM autorec_evaluate('commented', 'SELECT * FROM held_out -- the rest');
+SELECT * FROM autorec_split('SELECT * FROM ratings -- all', 'commented_train', 'commented_test', 0.2, 1);
+DROP TABLE commented_train, commented_test;
 CALL autorec_train('missing', 'baseline', 'no_such_table');
 CALL autorec_train('bad', 'baseline', 'SELECT * FROM no_such_table');
 -- Names that try to inject SQL are only names.

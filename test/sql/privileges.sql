@@ -59,7 +59,7 @@ SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
 RESET ROLE;
 -- Granted to public: every role may use it; the default model follows the same rule.
 SET ROLE autorec_alice;
-SELECT autorec_grant('alice_model', 'PUBLIC');
+SELECT autorec_grant('alice_model', 'public');
 RESET ROLE;
 SELECT autorec_set_default('alice_model');
 SET ROLE autorec_bob;
@@ -74,6 +74,26 @@ SET ROLE autorec_bob;
 SELECT count(*) AS bob_can_use_default FROM recommend(1, 3);
 RESET ROLE;
 SELECT autorec_set_default('base');
+-- Only 'public', in lower case, is PUBLIC (as has_table_privilege() reads a role name); another
+-- spelling names a role exactly: granting to the role "Public" does not grant to everybody.
+CREATE ROLE "Public";
+SET ROLE autorec_alice;
+SELECT autorec_grant('alice_model', 'Public');
+SELECT autorec_grant('alice_model', 'PUBLIC');                  -- no such role
+SELECT name, granted_to FROM autorec.model WHERE name = 'alice_model';
+RESET ROLE;
+SET ROLE autorec_bob;
+SELECT count(*) AS bob_can_use_it FROM recommend(1, 3, 'alice_model');
+RESET ROLE;
+SET ROLE "Public";
+SELECT count(*) AS the_role_public_can_use_it FROM recommend(1, 3, 'alice_model');
+RESET ROLE;
+SET ROLE autorec_alice;
+SELECT autorec_revoke('alice_model', 'PUBLIC');                 -- no such role
+SELECT autorec_revoke('alice_model', 'Public');
+SELECT name, granted_to FROM autorec.model WHERE name = 'alice_model';
+RESET ROLE;
+DROP ROLE "Public";
 -- A member of a granted role may use the model.
 CREATE ROLE autorec_readers;
 GRANT autorec_readers TO autorec_bob;
