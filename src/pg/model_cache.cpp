@@ -111,7 +111,7 @@ void prepare_plans() {
 std::string model_list() {
   return pg_call([]() -> std::string {
     int rc = SPI_execute(
-        "SELECT string_agg(pg_catalog.quote_literal(name), ', ' ORDER BY name) "
+        "SELECT pg_catalog.string_agg(pg_catalog.quote_literal(name), ', ' ORDER BY name) "
         "FROM autorec.model",
         true, 0);
     if (rc != SPI_OK_SELECT || SPI_processed == 0) return std::string();
