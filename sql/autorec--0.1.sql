@@ -131,7 +131,9 @@ CREATE TYPE autorec.evaluation AS (
     n_ratings bigint, n_users bigint, rmse double precision, mae double precision,
     precision_at_k double precision, recall_at_k double precision,
     ndcg_at_k double precision, map_at_k double precision,
-    catalog_coverage double precision);
+    catalog_coverage double precision, hit_rate_at_k double precision,
+    mrr_at_k double precision, mean_popularity double precision,
+    popularity_percentile double precision);
 
 -- Internal helpers implemented in C. They read the sources on `search_path` (NULL: the current
 -- path) and run no SQL of their own there; their catalog queries are schema-qualified.
@@ -146,6 +148,14 @@ CREATE FUNCTION autorec._evaluate(model text, test_source text, k integer, optio
                                   search_path text DEFAULT NULL)
     RETURNS autorec.evaluation
     AS 'MODULE_PATHNAME', 'autorec_evaluate_source' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION autorec._evaluate_per_user(model text, test_source text, k integer, options jsonb,
+                                           search_path text DEFAULT NULL)
+    RETURNS TABLE (user_id bigint, n_ratings bigint, n_relevant bigint, known boolean,
+                   precision_at_k double precision, recall_at_k double precision,
+                   ndcg_at_k double precision, map_at_k double precision,
+                   hit_at_k double precision, reciprocal_rank double precision)
+    AS 'MODULE_PATHNAME', 'autorec_evaluate_per_user_source' LANGUAGE C VOLATILE;
 
 -- A table name as given by the caller (optionally schema-qualified), quoted for dynamic SQL.
 CREATE FUNCTION autorec._quote_name(name text) RETURNS text
@@ -578,14 +588,33 @@ CREATE FUNCTION @extschema@.autorec_evaluate(model text, test_source text, k int
     RETURNS TABLE (n_ratings bigint, n_users bigint, rmse double precision, mae double precision,
                    precision_at_k double precision, recall_at_k double precision,
                    ndcg_at_k double precision, map_at_k double precision,
-                   catalog_coverage double precision)
+                   catalog_coverage double precision, hit_rate_at_k double precision,
+                   mrr_at_k double precision, mean_popularity double precision,
+                   popularity_percentile double precision)
 LANGUAGE sql VOLATILE
 BEGIN ATOMIC
     SELECT * FROM autorec._evaluate_model(model, test_source, k, options,
                                           pg_catalog.current_setting('search_path'::pg_catalog.text));
 END;
 COMMENT ON FUNCTION @extschema@.autorec_evaluate(text, text, integer, jsonb) IS
-    'RMSE, MAE and top-k metrics of a model on held-out ratings (relevance_threshold default 4)';
+    'RMSE, MAE and top-k metrics (precision, recall, NDCG, MAP, hit rate, MRR), catalog coverage and the popularity of recommended items, of a model on held-out ratings (relevance_threshold default 4)';
+
+-- The same evaluation, one row per test user (for paired comparisons of two models on the same
+-- users); nothing is stored.
+CREATE FUNCTION @extschema@.autorec_evaluate_per_user(model text, test_source text,
+                                                      k integer DEFAULT 10,
+                                                      options jsonb DEFAULT '{}')
+    RETURNS TABLE (user_id bigint, n_ratings bigint, n_relevant bigint, known boolean,
+                   precision_at_k double precision, recall_at_k double precision,
+                   ndcg_at_k double precision, map_at_k double precision,
+                   hit_at_k double precision, reciprocal_rank double precision)
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    SELECT * FROM autorec._evaluate_per_user(model, test_source, k, options,
+                                             pg_catalog.current_setting('search_path'::pg_catalog.text));
+END;
+COMMENT ON FUNCTION @extschema@.autorec_evaluate_per_user(text, text, integer, jsonb) IS
+    'autorec_evaluate''s top-k metrics per test user (NULL for users with no relevant test item)';
 
 ------------------------------------------------------------------------------------------------
 -- Managing

@@ -42,6 +42,19 @@ SELECT n_ratings, n_users, round(rmse::numeric, 4) AS rmse, round(mae::numeric, 
 SELECT metrics ? 'rmse' AS stored_metrics FROM autorec_models WHERE model = 'base';
 -- No test rating reaches 6: no user counts for the top-k metrics; coverage is the same.
 SELECT * FROM autorec_evaluate('base', 'held_out', 5, '{"relevance_threshold": 6}');
+-- Hit rate, MRR and the popularity of the recommended items; per user, the means are those
+-- of the users with a relevant test item.
+SELECT round(hit_rate_at_k::numeric, 4) AS hr, round(mrr_at_k::numeric, 4) AS mrr,
+       round(mean_popularity::numeric, 2) AS mean_pop,
+       round(popularity_percentile::numeric, 4) AS pop_pct,
+       hit_rate_at_k >= precision_at_k AND mrr_at_k <= hit_rate_at_k AS consistent
+  FROM autorec_evaluate('base', 'held_out', 5);
+SELECT count(*) AS users, count(*) FILTER (WHERE n_relevant > 0) AS ranked,
+       count(*) FILTER (WHERE ndcg_at_k IS NULL) = count(*) FILTER (WHERE n_relevant = 0) AS null_when_unranked,
+       round(avg(ndcg_at_k)::numeric, 4) = (SELECT round(ndcg_at_k::numeric, 4) FROM autorec_evaluate('base', 'held_out', 5)) AS same_ndcg,
+       round(avg(hit_at_k)::numeric, 4) = (SELECT round(hit_rate_at_k::numeric, 4) FROM autorec_evaluate('base', 'held_out', 5)) AS same_hr,
+       sum(n_ratings) = (SELECT n_ratings FROM autorec_evaluate('base', 'held_out', 5)) AS same_ratings
+  FROM autorec_evaluate_per_user('base', 'held_out', 5);
 
 -- Versions: retrain with other options, roll back, and the current version follows.
 CALL autorec_train('base', 'baseline', 'ratings', '{"reg_user": 1, "reg_item": 1}');

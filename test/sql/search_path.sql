@@ -177,6 +177,7 @@ SELECT * FROM autorec_split('SELECT * FROM sp_data.ratings', 'sp_data.tr_user', 
 SELECT * FROM autorec_split('sp_data.ratings', 'sp_data.tr_time', 'sp_data.te_time', 0.25, 3,
                             '{"method": "time", "time_column": "ts"}');
 SELECT n_ratings, n_users FROM autorec_evaluate('sp_new', 'sp_data.te');
+SELECT pg_catalog.count(*) AS per_user FROM autorec_evaluate_per_user('sp_new', 'sp_data.te');
 SELECT autorec_fit(user_id, item_id, rating, 'baseline', '{}') IS NOT NULL AS fitted
   FROM sp_data.ratings;
 SELECT pg_catalog.count(*) AS recommended FROM recommend(1, 3, 'sp_new');
