@@ -7,6 +7,7 @@
 //   bench_ease --precision [ml100k_dir] [ml1m_ratings.dat]  ease float vs double on validation
 //   bench_ease --test [ml100k_dir] [ml1m_ratings.dat]       the defaults on the test folds
 //   bench_ease --one ease|itemknn '{json}' [dir] [ml1m]     one configuration, validation + test
+//   bench_ease --val ease|itemknn '{json}' [dir] [ml1m]     one configuration, validation only
 #include <sys/resource.h>
 #include <time.h>
 
@@ -197,14 +198,14 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "--test";
   int a = 2;
   std::string family, json;
-  if (mode == "--one") {
+  if (mode == "--one" || mode == "--val") {
     family = argv[a++];
     json = argv[a++];
   }
   const std::string dir = argc > a ? argv[a] : "../shared/data/ml-100k";
   const std::string m1 = argc > a + 1 ? argv[a + 1] : "";
   std::vector<Data> data;
-  data.push_back(ml100k(dir, mode == "--validate" || mode == "--precision" ? 1 : 5));
+  data.push_back(ml100k(dir, mode == "--test" || mode == "--one" ? 5 : 1));
   if (!m1.empty()) data.push_back(ml1m(m1));
 
   if (mode == "--validate") {
@@ -225,6 +226,11 @@ int main(int argc, char** argv) {
               row_val(d, "itemknn", j, validate("itemknn", j, d));
             }
     }
+    return 0;
+  }
+  if (mode == "--val") {
+    header_val();
+    for (const Data& d : data) row_val(d, family, json, validate(family, json, d));
     return 0;
   }
   if (mode == "--precision") {

@@ -83,15 +83,15 @@ std::vector<float> scores(const Model& m, const UserProfile& p, int32_t n) {
 }  // namespace
 
 TEST(Ease, MatchesDenseSolveSmall) {
-  auto f = fit("{\"lambda\": 2}", random_matrix(30, 12, 0.4, 1));
+  auto f = fit("{\"lambda\": 2, \"weighting\": \"binary\"}", random_matrix(30, 12, 0.4, 1));
   expect_matches(f->ease(), reference_b(f->m, 2, false, -1e9), 1e-5);
 }
 
 // More items than one block of the parallel inverse (128), with a ragged last block.
 TEST(Ease, MatchesDenseSolveBlocked) {
-  auto f = fit("{\"lambda\": 5}", random_matrix(500, 300, 0.08, 2));
+  auto f = fit("{\"lambda\": 5, \"weighting\": \"binary\"}", random_matrix(500, 300, 0.08, 2));
   expect_matches(f->ease(), reference_b(f->m, 5, false, -1e9), 1e-4);
-  auto one = fit("{\"lambda\": 5}", random_matrix(500, 300, 0.08, 2), 1);
+  auto one = fit("{\"lambda\": 5, \"weighting\": \"binary\"}", random_matrix(500, 300, 0.08, 2), 1);
   expect_matches(one->ease(), reference_b(one->m, 5, false, -1e9), 1e-4);
 }
 
@@ -99,7 +99,7 @@ TEST(Ease, DoublePrecisionAndWeighting) {
   auto f = fit("{\"lambda\": 3, \"precision\": \"double\", \"weighting\": \"rating\"}",
                random_matrix(300, 200, 0.1, 3));
   expect_matches(f->ease(), reference_b(f->m, 3, true, -1e9), 1e-6);
-  auto g = fit("{\"lambda\": 3, \"min_rating\": 4}", random_matrix(300, 200, 0.1, 3));
+  auto g = fit("{\"lambda\": 3, \"min_rating\": 4, \"weighting\": \"binary\"}", random_matrix(300, 200, 0.1, 3));
   expect_matches(g->ease(), reference_b(g->m, 3, false, 4), 1e-4);
 }
 

@@ -39,8 +39,10 @@ struct Fitted {
 std::unique_ptr<Fitted> fit(const std::string& json, RatingMatrix m) {
   auto f = std::make_unique<Fitted>();
   f->m = std::move(m);
-  Options o = Options::parse(json);
-  f->model = make_itemknn_model(o);
+  std::string all = json;
+  if (all.find("min_rating") == std::string::npos) all.insert(1, "\"min_rating\": -1e30, ");
+  Options o = Options::parse(all);
+  f->model = make_itemknn_model(o);  // every pair counts unless min_rating is given
   o.reject_unknown("itemknn");
   f->td.ratings = &f->m;
   FitContext ctx;

@@ -18,7 +18,7 @@ namespace autorec {
 namespace {
 
 constexpr uint32_t kEaseFormat = 1;
-constexpr double kDefaultLambda = 400;
+constexpr double kDefaultLambda = 6400;
 constexpr int32_t kMaxPruneTo = 100000;
 // The model is stored in a bytea, which PostgreSQL caps at 1 GB.
 constexpr double kMaxModelBytes = 900.0 * (1 << 20);
@@ -135,7 +135,7 @@ std::string human(double bytes) {
 EaseOptions EaseOptions::read(Options& o) {
   EaseOptions e;
   e.lambda = o.number("lambda", kDefaultLambda, 1e-6, 1e12);
-  e.weighting = ImplicitWeighting::read(o);
+  e.weighting = ImplicitWeighting::read(o, true);
   e.prune_to = static_cast<int32_t>(o.integer("prune_to", 0, 0, kMaxPruneTo));
   e.double_precision = o.choice("precision", "float", {"float", "double"}) == "double";
   return e;

@@ -9,9 +9,12 @@
 
 namespace autorec {
 
-ImplicitWeighting ImplicitWeighting::read(Options& o) {
+ImplicitWeighting ImplicitWeighting::read(Options& o, bool default_use_values,
+                                          double default_min_rating) {
   ImplicitWeighting w;
-  w.use_values = o.choice("weighting", "binary", {"binary", "rating"}) == "rating";
+  w.use_values = o.choice("weighting", default_use_values ? "rating" : "binary",
+                          {"binary", "rating"}) == "rating";
+  w.min_rating = default_min_rating;
   if (o.has("min_rating")) w.min_rating = o.number("min_rating", 0, -1e30, 1e30);
   return w;
 }

@@ -18,8 +18,9 @@ struct ImplicitWeighting {
   bool use_values = false;  // option weighting: "binary" (1 per pair) or "rating" (the value)
   double min_rating = -std::numeric_limits<double>::infinity();  // option min_rating
 
-  // Reads the options weighting and min_rating.
-  static ImplicitWeighting read(Options& o);
+  // Reads the options weighting and min_rating, with the family's defaults.
+  static ImplicitWeighting read(Options& o, bool default_use_values,
+                                double default_min_rating = -std::numeric_limits<double>::infinity());
   float weight(float r) const {
     if (!(r >= min_rating)) return 0.0f;
     return use_values ? r : 1.0f;

@@ -27,7 +27,7 @@ ItemKnnOptions ItemKnnOptions::read(Options& o) {
   k.shrinkage = o.number("shrinkage", k.shrinkage, 0, 1e9);
   k.alpha = o.number("alpha", k.alpha, 0, 1);
   k.min_support = static_cast<int32_t>(o.integer("min_support", 1, 1, 1000000));
-  k.weighting = ImplicitWeighting::read(o);
+  k.weighting = ImplicitWeighting::read(o, false, k.weighting.min_rating);
   return k;
 }
 
