@@ -65,6 +65,12 @@ struct PairSums<KnnSimilarity::Pearson> {
   }
 };
 template <>
+struct PairSums<KnnSimilarity::ImplicitCosine> {  // the norms are the rows' own
+  double ab;
+  int32_t n;
+  void add(double a, double b) { ab += a * b; }
+};
+template <>
 struct PairSums<KnnSimilarity::Msd> {
   double dd;
   int32_t n;
@@ -136,8 +142,10 @@ inline bool better(const KnnNeighbor& p, const KnnNeighbor& q) {
 
 // Turns the sums into similarities, keeps the positive ones with enough support, prunes to
 // max_neighbors by the support-weighted key, sorts best first, and resets the accumulators.
+// `self` is the row the sums belong to (implicit_cosine reads its norm).
 template <KnnSimilarity S>
-void collect(const KnnSimilaritySpec& spec, Scratch<S>& s) {
+void collect(const KnnSimilarityInputs& in, int32_t self, Scratch<S>& s) {
+  const KnnSimilaritySpec& spec = in.spec;
   s.out.clear();
   s.support.clear();
   // Surprise: pearson_baseline needs 2 co-ratings for its shrinkage term to mean anything.
@@ -146,7 +154,13 @@ void collect(const KnnSimilaritySpec& spec, Scratch<S>& s) {
   for (int32_t x2 : s.touched) {
     PairSums<S>& p = s.sums[x2];
     if (p.n >= min_support) {
-      const float sim = static_cast<float>(similarity_of<S>(p, spec.shrinkage));
+      float sim;
+      if constexpr (S == KnnSimilarity::ImplicitCosine) {
+        const double den = in.row_norm[self] * in.neighbor_norm[x2] + spec.shrinkage;
+        sim = den > 0 ? static_cast<float>(p.ab / den) : 0.0f;
+      } else {
+        sim = static_cast<float>(similarity_of<S>(p, spec.shrinkage));
+      }
       if (sim > 0) {
         s.out.push_back({x2, sim});
         s.support.push_back(p.n);
@@ -196,7 +210,7 @@ KnnGraph build_graph(const KnnSimilarityInputs& in, FitContext& ctx) {
           const int64_t b = l.x_ptr[x], e = l.x_ptr[x + 1];
           accumulate<S>(l, l.x_idx + b, l.x_val + b, static_cast<size_t>(e - b),
                         static_cast<int32_t>(x), s);
-          collect<S>(in.spec, s);
+          collect<S>(in, static_cast<int32_t>(x), s);
           rows[x].assign(s.out.begin(), s.out.end());
         }
       },
@@ -233,6 +247,20 @@ KnnSimilarityInputs::KnnSimilarityInputs(const RatingMatrix& mat, const Biases& 
     double sum = 0;
     for (size_t k = 0; k < c.n; ++k) sum += c.value[k];
     if (c.n) item_mean[i] = static_cast<float>(sum / static_cast<double>(c.n));
+  }
+  if (spec.similarity == KnnSimilarity::ImplicitCosine) {
+    const bool item = spec.kind == KnnKind::Item;
+    const size_t n_x = item ? ni : nu;
+    row_norm.assign(n_x, 0.0);
+    neighbor_norm.assign(n_x, 0.0);
+    for (size_t x = 0; x < n_x; ++x) {
+      SparseRow r = item ? mat.item(static_cast<int32_t>(x)) : mat.user(static_cast<int32_t>(x));
+      double sq = 0;
+      for (size_t k = 0; k < r.n; ++k) sq += static_cast<double>(r.value[k]) * r.value[k];
+      row_norm[x] = std::pow(sq, 1.0 - spec.alpha);
+      neighbor_norm[x] = std::pow(sq, spec.alpha);
+    }
+    return;
   }
   if (spec.similarity != KnnSimilarity::AdjustedCosine &&
       spec.similarity != KnnSimilarity::PearsonBaseline)
@@ -301,14 +329,16 @@ KnnGraph compute_neighbor_graph(const KnnSimilarityInputs& in, FitContext& ctx) 
       return build_graph<KnnSimilarity::Msd>(in, ctx);
     case KnnSimilarity::PearsonBaseline:
       return build_graph<KnnSimilarity::PearsonBaseline>(in, ctx);
+    case KnnSimilarity::ImplicitCosine:
+      return build_graph<KnnSimilarity::ImplicitCosine>(in, ctx);
   }
   throw Error(ErrorKind::Internal, "unknown similarity");
 }
 
 std::vector<KnnNeighbor> new_user_neighbors(const KnnSimilarityInputs& in, const SparseRow& ratings,
                                             double user_bias) {
-  if (in.spec.kind != KnnKind::User)
-    throw Error(ErrorKind::Internal, "new_user_neighbors needs a user-based model");
+  if (in.spec.kind != KnnKind::User || in.spec.similarity == KnnSimilarity::ImplicitCosine)
+    throw Error(ErrorKind::Internal, "new_user_neighbors needs a user-based, non-implicit model");
   Layout l = layout_for(in);
   std::vector<float> val(ratings.n);
   for (size_t k = 0; k < ratings.n; ++k)
@@ -322,7 +352,7 @@ std::vector<KnnNeighbor> new_user_neighbors(const KnnSimilarityInputs& in, const
       scratch = std::make_unique<Scratch<S>>(in.m->n_users());
     Scratch<S>& s = *scratch;
     accumulate<S>(l, ratings.index, val.data(), ratings.n, -1, s);
-    collect<S>(in.spec, s);
+    collect<S>(in, -1, s);
     return s.out;
   };
   switch (in.spec.similarity) {
@@ -335,6 +365,8 @@ std::vector<KnnNeighbor> new_user_neighbors(const KnnSimilarityInputs& in, const
       return run(std::integral_constant<KnnSimilarity, KnnSimilarity::Msd>());
     case KnnSimilarity::PearsonBaseline:
       return run(std::integral_constant<KnnSimilarity, KnnSimilarity::PearsonBaseline>());
+    case KnnSimilarity::ImplicitCosine:
+      break;
   }
   return {};
 }

@@ -14,13 +14,26 @@ struct Biases;
 class FitContext;
 
 enum class KnnKind : uint8_t { Item = 0, User = 1 };
-enum class KnnSimilarity : uint8_t { Cosine = 0, Pearson, AdjustedCosine, Msd, PearsonBaseline };
+// ImplicitCosine is the cosine of whole rows (norms over all their entries, not over the co-rated
+// pairs only, which would make every pair of 0/1 rows similar 1): the item-item similarity of
+// implicit data (the itemknn family), item-based only.
+enum class KnnSimilarity : uint8_t {
+  Cosine = 0,
+  Pearson,
+  AdjustedCosine,
+  Msd,
+  PearsonBaseline,
+  ImplicitCosine
+};
 
 struct KnnSimilaritySpec {
   KnnKind kind = KnnKind::Item;
   KnnSimilarity similarity = KnnSimilarity::Cosine;
   int32_t min_support = 1;  // fewer co-ratings => similarity 0
-  double shrinkage = 100;   // pearson_baseline only
+  double shrinkage = 100;   // pearson_baseline; implicit_cosine (added to the denominator)
+  // implicit_cosine: ab / (|x|^(2 (1 - alpha)) |x2|^(2 alpha) + shrinkage) for row x and
+  // neighbour x2; 0.5 is the cosine, larger values penalise popular neighbours more.
+  double alpha = 0.5;
   int32_t max_neighbors = 250;
   // Which neighbours a row keeps when it has more than max_neighbors: the largest
   // sim * n / (n + prune_shrinkage), n = co-ratings, so that a similarity of 1 from one or two
@@ -55,6 +68,8 @@ struct KnnSimilarityInputs {
   KnnSimilaritySpec spec;
   std::vector<float> user_mean, item_mean;  // means over each user's / item's ratings
   std::vector<float> csr_value, csc_value;  // transformed values, empty when raw ratings are used
+  // implicit_cosine: per row x, (sum of squares)^(1 - alpha) and (sum of squares)^alpha.
+  std::vector<double> row_norm, neighbor_norm;
 
   KnnSimilarityInputs(const RatingMatrix& m, const Biases& b, const KnnSimilaritySpec& spec);
   const float* csr_values() const;
