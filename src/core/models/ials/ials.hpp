@@ -27,8 +27,8 @@ class ThreadPool;
 struct IalsOptions {
   int factors = 64;
   int epochs = 16;
-  double lambda = 0.005;  // reg
-  double alpha0 = 0.1;    // weight of every (unobserved) pair
+  double lambda = 0.01;   // reg
+  double alpha0 = 0.3;    // weight of every (unobserved) pair
   double nu = 1;          // exponent of the frequency scaling of the penalty
   double alpha = 0;       // confidence: an observed pair weighs 1 + alpha * rating
   int cg_steps = 3;       // conjugate-gradient steps per solve, 0 = exact (Cholesky) solves
