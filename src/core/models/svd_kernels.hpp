@@ -579,11 +579,27 @@ constexpr double kCgTolerance = 1e-10;
 // when it is not (no penalty and too few rows), by Eigen's LDLT in double, which copes with
 // semi-definite systems. One object per thread: fill rows with set_rows()/row()/target(),
 // then solve().
+//
+// Optionally (set_prior) a fixed symmetric positive semi-definite d x d matrix G joins the
+// normal equations, (X^T X + G + n diag(reg)) w = X^T y: implicit ALS's term for all the
+// unobserved pairs, alpha0 V^T V (Hu et al. 2008, the "Gramian trick"), computed once per half
+// epoch and shared by every solve, so each solve still reads only its own n rows. Weighted rows
+// are the caller's: rows and targets scaled by sqrt(weight).
 class LeastSquares {
  public:
   explicit LeastSquares(int d)
       : d_(d), ld_(cholesky_stride(d)), a_(static_cast<size_t>((d + 3) & ~3) * ld_), b_(ld_) {}
   int dim() const { return d_; }
+  // G: both triangles, row-major, rows of ld >= d floats; must outlive the solves. Null: none.
+  void set_prior(const float* g, int ld) {
+    g_ = g;
+    g_ld_ = ld;
+  }
+  // Bytes of the buffers this object holds now (they grow to the largest problem seen).
+  size_t bytes() const {
+    return sizeof(float) * (x_.capacity() + y_.capacity() + a_.capacity() + b_.capacity() +
+                            cg_.capacity());
+  }
   // Room for n rows, their padding zeroed; the caller then writes the first d entries of each.
   // (Growth zero-fills and the caller never writes past d, so the padding stays zero.)
   void set_rows(size_t n) {
@@ -597,7 +613,7 @@ class LeastSquares {
 
   // reg has d entries; writes the d entries of w to out.
   void solve(const double* reg, float* out) {
-    if (n_ == 0) {  // nothing to fit: the penalty alone puts the minimum at 0
+    if (n_ == 0) {  // nothing to fit: the penalty (and the prior) alone put the minimum at 0
       std::fill(out, out + d_, 0.0f);
       return;
     }
@@ -633,6 +649,13 @@ class LeastSquares {
     float *x = cg_.data(), *r = x + m, *z = r + m, *p = z + m, *q = p + m, *diag = q + m;
     std::copy(w, w + d_, x);
     residual_pass(x_.data(), y_.data(), n_, d_, ld_, x, r, diag);
+    if (g_) {  // r -= G x, diag += diag(G)
+      for (int j = 0; j < d_; ++j) {
+        const float* gj = g_ + static_cast<size_t>(j) * g_ld_;
+        r[j] -= dot(gj, x, d_);
+        diag[j] += gj[j];
+      }
+    }
     const double n = static_cast<double>(n_);
     double rz = 0;
     for (int j = 0; j < d_; ++j) {
@@ -648,6 +671,8 @@ class LeastSquares {
     for (int step = 0; step < steps && rz > stop; ++step) {
       std::fill(q, q + m, 0.0f);
       product_pass(x_.data(), n_, d_, ld_, p, q);
+      if (g_)
+        for (int j = 0; j < d_; ++j) q[j] += dot(g_ + static_cast<size_t>(j) * g_ld_, p, d_);
       double pq = 0;
       for (int j = 0; j < d_; ++j) {
         q[j] += static_cast<float>(n * reg[j]) * p[j];
@@ -693,9 +718,15 @@ class LeastSquares {
     const double n = static_cast<double>(n_);
     for (int j = 0; j < d_; ++j)
       a_[static_cast<size_t>(j) * ld_ + j] += static_cast<float>(n * reg[j]);
+    if (g_)
+      for (int j = 0; j < d_; ++j)
+        axpy(a_.data() + static_cast<size_t>(j) * ld_ + j, g_ + static_cast<size_t>(j) * g_ld_ + j,
+             1.0f, d_ - j);
   }
 
   int d_, ld_;
+  const float* g_ = nullptr;
+  int g_ld_ = 0;
   size_t n_ = 0;
   std::vector<float> x_, y_, a_, b_, cg_;
 };
