@@ -1,7 +1,7 @@
 // Where each model family is made known: one line per algorithm.
 #include "core/registry.hpp"
 
-#include "core/models/autorec.hpp"
+#include "core/models/autorec/autorec.hpp"
 #include "core/models/baseline.hpp"
 #include "core/models/content.hpp"
 #include "core/models/knn.hpp"

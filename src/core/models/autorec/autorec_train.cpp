@@ -1,6 +1,6 @@
 // The AutoRec training loop: full-batch RProp / L-BFGS or mini-batch Adam on the network's exact
 // gradient, with validation early stopping that keeps the best weights.
-#include "core/models/autorec_train.hpp"
+#include "core/models/autorec/autorec_train.hpp"
 
 #include <algorithm>
 #include <chrono>
