@@ -27,7 +27,7 @@
 #include <memory>
 
 #include "core/model.hpp"
-#include "core/models/knn_similarity.hpp"
+#include "core/models/knn/knn_similarity.hpp"
 
 namespace autorec {
 

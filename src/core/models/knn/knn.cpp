@@ -1,6 +1,6 @@
 // The knn model: options, training (the neighbour graph), predictions, scoring of all items,
 // explanations and the validated model format.
-#include "core/models/knn.hpp"
+#include "core/models/knn/knn.hpp"
 
 #include <algorithm>
 #include <chrono>
