@@ -5,7 +5,7 @@
 #include "core/models/baseline.hpp"
 #include "core/models/content.hpp"
 #include "core/models/knn/knn.hpp"
-#include "core/models/svd.hpp"
+#include "core/models/svd/svd.hpp"
 #include "core/options.hpp"
 
 namespace autorec {

@@ -1,6 +1,6 @@
 // Training loops of the latent-factor family: SGD on a grid of non-conflicting blocks, ALS with
 // one regularised solve per user then per item, SVD++ one user at a time.
-#include "core/models/svd_train.hpp"
+#include "core/models/svd/svd_train.hpp"
 
 #include <algorithm>
 #include <chrono>
