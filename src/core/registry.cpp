@@ -3,7 +3,7 @@
 
 #include "core/models/autorec/autorec.hpp"
 #include "core/models/baseline.hpp"
-#include "core/models/content.hpp"
+#include "core/models/content/content.hpp"
 #include "core/models/knn/knn.hpp"
 #include "core/models/svd/svd.hpp"
 #include "core/options.hpp"

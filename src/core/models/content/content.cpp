@@ -1,7 +1,7 @@
 // Content-based and hybrid factorization machine: options, encoding of the feature rows,
 // SGD training (Hogwild over both cores), serving (precomputed user and item parts, fold-in
 // of new users) and serialization.
-#include "core/models/content.hpp"
+#include "core/models/content/content.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include <numeric>
 #include <random>
 
-#include "core/models/content_fm.hpp"
+#include "core/models/content/content_fm.hpp"
 #include "core/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
