@@ -68,10 +68,6 @@ KnnOptions KnnOptions::read(Options& o) {
   return k;
 }
 
-std::unique_ptr<Model> make_knn_model(Options& options) {
-  return std::make_unique<KnnModel>(KnnOptions::read(options));
-}
-
 struct KnnModel::UserStats {
   double bias = 0;   // b_u (folded in for a new user)
   double mean = 0;   // user-based: mu_u
