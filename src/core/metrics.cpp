@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <unordered_set>
 
@@ -70,7 +71,10 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
   std::vector<const std::pair<const int64_t, std::vector<size_t>>*> users;
   for (auto& e : by_user) users.push_back(&e);
 
-  std::vector<double> pred(n);
+  // RMSE and MAE need ratings on both sides: a ranking model predicts none, implicit test
+  // data holds none (every test pair is then relevant).
+  const bool rated = model.score_kind() == ScoreKind::Rating && !test.implicit;
+  std::vector<double> pred(rated ? n : 0);
   std::vector<RankingScores> scores(users.size());
   std::vector<size_t> n_relevant(users.size(), 0);
   std::vector<char> ranked(users.size(), 0), known(users.size(), 0);
@@ -82,8 +86,8 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
         const int64_t user = users[t]->first;
         std::vector<int64_t> relevant;
         for (size_t r : users[t]->second) {
-          pred[r] = model.predict(user, test.items[r]);
-          if (test.ratings[r] >= threshold) relevant.push_back(test.items[r]);
+          if (rated) pred[r] = model.predict(user, test.items[r]);
+          if (test.implicit || test.ratings[r] >= threshold) relevant.push_back(test.items[r]);
         }
         // Coverage counts the lists of the users the model was trained on, whatever the
         // threshold; the ranking metrics count the users with a relevant item (an unknown
@@ -101,8 +105,8 @@ Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
 
   ev.n_ratings = n;
   ev.n_users = users.size();
-  ev.rmse = rmse(pred, test.ratings);
-  ev.mae = mae(pred, test.ratings);
+  ev.rmse = rated ? rmse(pred, test.ratings) : std::numeric_limits<double>::quiet_NaN();
+  ev.mae = rated ? mae(pred, test.ratings) : std::numeric_limits<double>::quiet_NaN();
   // Popularity of each item in training: its number of interactions, and its percentile.
   const int32_t n_items = model.items().size();
   std::vector<double> count(static_cast<size_t>(n_items)), percentile(count.size());

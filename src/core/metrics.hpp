@@ -27,7 +27,7 @@ RankingScores rank_scores(const std::vector<int64_t>& recommended,
 struct Evaluation {
   uint64_t n_ratings = 0;   // test ratings
   uint64_t n_users = 0;     // distinct test users
-  double rmse = 0, mae = 0;
+  double rmse = 0, mae = 0;  // NaN for a ranking model or implicit test data
   // Means over the test users who have at least one relevant item.
   double precision_at_k = 0, recall_at_k = 0, ndcg_at_k = 0, map_at_k = 0;
   double hit_rate_at_k = 0, mrr_at_k = 0;
@@ -49,7 +49,8 @@ struct UserEvaluation {
 };
 
 // Predicts every test rating and ranks the top k (training-rated items excluded) for every
-// test user. Items rated >= relevance_threshold in the test set are relevant.
+// test user. Items rated >= relevance_threshold in the test set are relevant; with implicit
+// test data (test.implicit) every test pair is.
 // With per_user, also fills one UserEvaluation per test user, by user id.
 Evaluation evaluate(const Recommender& model, const RawRatings& test, size_t k,
                     double relevance_threshold, const FitContext* ctx = nullptr,

@@ -18,6 +18,25 @@ class Reader;
 struct Biases;
 struct FeatureSet;
 
+// What a family's scores are, declared once per family in the registry (core/registry.cpp).
+//   Rating:  predicted ratings. Trained on a rating column; shown clipped to the training
+//            range; users and items the model cannot score get the baseline mu + b_u + b_i.
+//   Ranking: ranking scores: only their order means something (not clipped, no RMSE, no
+//            predict_rating). Trained on any (user, item[, weight]) input, explicit ratings
+//            read as weights; unknown users get the popularity ranking (most interactions).
+enum class ScoreKind { Rating, Ranking };
+
+// Whether the Recommender fits the baseline mu + b_u + b_i before fit() (TrainingData::baseline)
+// for a model, and how. Rating families always get it (it is their fallback); a ranking family
+// gets it only when it asks.
+struct BaselineUse {
+  bool wanted = false;
+  // Its options are <prefix>epochs, <prefix>reg_user, <prefix>reg_item.
+  const char* option_prefix = "baseline_";
+  // Its epochs are reported as the model's own training (the baseline family).
+  bool is_training = false;
+};
+
 struct EpochStats {
   int epoch = 0;
   double train_rmse = std::numeric_limits<double>::quiet_NaN();
@@ -54,7 +73,9 @@ class FitContext {
 // them alive as long as the model, so a model may keep the pointers.
 struct TrainingData {
   const RatingMatrix* ratings = nullptr;
-  const Biases* baseline = nullptr;  // fitted before every model; the common fallback
+  // Fitted before fit() for rating families and for families whose baseline_use() wants it;
+  // null otherwise.
+  const Biases* baseline = nullptr;
   const IdMap* users = nullptr;      // the external ids of the dense indices
   const IdMap* items = nullptr;
   // User and item features read from the model's feature_sources(), keyed by external id;
@@ -96,6 +117,10 @@ class Model {
 
   virtual void fit(const TrainingData& data, FitContext& ctx) = 0;
 
+  // Whether fit() reads TrainingData::baseline (see BaselineUse). Rating families get the
+  // baseline whatever this says; ranking families that use it say so here.
+  virtual BaselineUse baseline_use() const { return {}; }
+
   // Checks combinations of options once all are read (Recommender::configure); throws
   // Error(InvalidParameter).
   virtual void check_options() const {}
@@ -121,9 +146,11 @@ class Model {
            (static_cast<size_t>(n_users) + static_cast<size_t>(n_items)) * 256;
   }
 
-  // Predicted rating, before clipping to the training range.
+  // Predicted rating (before clipping to the training range), or the ranking score of one
+  // item for a ranking family.
   virtual double predict(const UserProfile& user, int32_t item) const = 0;
-  // Predicted ratings (or ranking scores) for all n_items items into out.
+  // Predicted ratings (or ranking scores) for all n_items items into out. A new user's
+  // profile (index -1) holds the items given at query time with their ratings or weights.
   virtual void score(const UserProfile& user, float* out) const = 0;
 
   virtual void save(Writer& w) const = 0;

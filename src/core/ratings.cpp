@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -147,15 +148,28 @@ std::vector<Triple> counting_sort(const std::vector<Triple>& in, int32_t n_keys,
 Dataset build_dataset(const RawRatings& raw) {
   const size_t n = raw.size();
   if (n == 0)
-    throw Error(ErrorKind::DataError, "the source has no ratings",
-                "Rows with a NULL user, item or rating are skipped.");
+    throw Error(ErrorKind::DataError,
+                raw.implicit ? "the source has no interactions" : "the source has no ratings",
+                raw.implicit ? "Rows with a NULL user, item or weight are skipped."
+                             : "Rows with a NULL user, item or rating are skipped.");
   if (n >= std::numeric_limits<uint32_t>::max())
     throw Error(ErrorKind::ResourceLimit, "more than 4 billion ratings");
-  for (size_t k = 0; k < n; ++k)
+  const char* what = raw.implicit ? "weight" : "rating";
+  for (size_t k = 0; k < n; ++k) {
     if (!std::isfinite(static_cast<float>(raw.ratings[k])))
       throw Error(ErrorKind::DataError,
-                  "rating of user " + std::to_string(raw.users[k]) + " for item " +
+                  std::string(what) + " of user " + std::to_string(raw.users[k]) + " for item " +
                       std::to_string(raw.items[k]) + " is NaN, infinite or out of range");
+    if (raw.implicit && !(raw.ratings[k] > 0)) {
+      char value[32];
+      std::snprintf(value, sizeof value, "%g", raw.ratings[k]);
+      throw Error(ErrorKind::DataError,
+                  "weight of user " + std::to_string(raw.users[k]) + " for item " +
+                      std::to_string(raw.items[k]) + " is " + value +
+                      ", but weights must be greater than 0",
+                  "Leave out the rows without an interaction (e.g. WHERE weight > 0).");
+    }
+  }
   Dataset d;
   std::vector<int32_t> uidx, iidx;
   d.users = map_ids(raw.users, uidx);
@@ -166,7 +180,7 @@ Dataset build_dataset(const RawRatings& raw) {
   uidx = std::vector<int32_t>();
   iidx = std::vector<int32_t>();
   // Radix sort by (user, item): by item, then stably by user. Duplicates end up adjacent and
-  // are averaged.
+  // are averaged (ratings) or added (weights: two plays count twice).
   rows = counting_sort(rows, d.items.size(), [](const Triple& t) { return t.item; });
   rows = counting_sort(rows, d.users.size(), [](const Triple& t) { return t.user; });
   std::vector<Triple> triples;
@@ -177,12 +191,28 @@ Dataset build_dataset(const RawRatings& raw) {
     while (j < n && rows[j].user == rows[k].user && rows[j].item == rows[k].item)
       sum += rows[j++].rating;
     d.duplicates += (j - k > 1) ? 1 : 0;
-    triples.push_back({rows[k].user, rows[k].item, static_cast<float>(sum / static_cast<double>(j - k))});
+    const double value = raw.implicit ? sum : sum / static_cast<double>(j - k);
+    if (!std::isfinite(static_cast<float>(value)))
+      throw Error(ErrorKind::DataError, "the weights of user " + std::to_string(d.users.id(rows[k].user)) +
+                                            " for item " + std::to_string(d.items.id(rows[k].item)) +
+                                            " add up to more than a float can hold");
+    triples.push_back({rows[k].user, rows[k].item, static_cast<float>(value)});
     k = j;
   }
   rows = std::vector<Triple>();
   d.matrix = RatingMatrix(d.users.size(), d.items.size(), triples);
   return d;
+}
+
+std::vector<float> item_interactions(const RatingMatrix& m) {
+  std::vector<float> out(static_cast<size_t>(m.n_items()));
+  for (int32_t i = 0; i < m.n_items(); ++i) {
+    SparseRow c = m.item(i);
+    double sum = 0;
+    for (size_t k = 0; k < c.n; ++k) sum += c.value[k];
+    out[static_cast<size_t>(i)] = static_cast<float>(sum);
+  }
+  return out;
 }
 
 ValidationSplit split_for_validation(const RatingMatrix& m, double fraction, uint64_t seed) {

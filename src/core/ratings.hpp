@@ -78,9 +78,12 @@ class RatingMatrix {
 };
 
 // Ratings as read from a table: external ids, in any order, possibly with duplicates.
+// Explicit input holds ratings (duplicates are averaged); implicit input (views, purchases,
+// plays) holds interaction weights: 1 per row, or a weight column (duplicates add up).
 struct RawRatings {
   std::vector<int64_t> users, items;
-  std::vector<double> ratings;
+  std::vector<double> ratings;  // ratings, or weights when implicit
+  bool implicit = false;
   size_t size() const { return ratings.size(); }
   void add(int64_t u, int64_t i, double r) {
     users.push_back(u);
@@ -92,12 +95,17 @@ struct RawRatings {
 struct Dataset {
   IdMap users, items;
   RatingMatrix matrix;
-  size_t duplicates = 0;  // (user, item) pairs seen more than once; their ratings are averaged
+  // (user, item) pairs seen more than once; their ratings are averaged, their weights added
+  size_t duplicates = 0;
 };
 
-// Maps ids, averages duplicate pairs. Throws Error(DataError) for NaN/infinite ratings or
-// no ratings at all.
+// Maps ids, averages duplicate ratings (adds duplicate weights). Throws Error(DataError) for
+// NaN/infinite ratings, weights that are not > 0, or no rows at all.
 Dataset build_dataset(const RawRatings& raw);
+
+// Interactions per item: the sum of each item's values (its number of interactions for implicit
+// input without weights). The popularity ranking of ranking families.
+std::vector<float> item_interactions(const RatingMatrix& m);
 
 // Holds out a random fraction of each matrix's ratings (seeded) for validation.
 struct ValidationSplit {

@@ -26,19 +26,39 @@ void FitContext::epoch_done(const EpochStats& s) {
 std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm,
                                                     Options options) {
   std::unique_ptr<Recommender> r(new Recommender());
+  const Family& family = find_family(algorithm);
   r->algorithm_ = algorithm;
+  r->scores_ = family.scores;
   r->seed_ = static_cast<uint64_t>(options.integer("seed", 42, 0, INT64_MAX));
   r->threads_ = static_cast<int>(options.integer("threads", 0, 0, 256));
-  r->bias_options_ = BiasOptions::read(options, algorithm == "baseline" ? "" : "baseline_");
-  r->model_ = create_model(algorithm, options);
+  r->model_ = family.make(options);
+  const BaselineUse use = r->model_->baseline_use();
+  // A rating family always gets the baseline: it is the fallback predict() serves.
+  r->fit_baseline_ = family.scores == ScoreKind::Rating || use.wanted;
+  r->baseline_is_training_ = use.is_training;
+  if (r->fit_baseline_) r->bias_options_ = BiasOptions::read(options, use.option_prefix);
   options.reject_unknown(algorithm);
   r->model_->check_options();
   r->options_ = std::move(options);
   return r;
 }
 
+Error Recommender::ratings_required(const std::string& algorithm, const std::string& why) {
+  const std::string ranking = algorithm_list(ScoreKind::Ranking);
+  return Error(ErrorKind::InvalidParameter,
+               "algorithm \"" + algorithm + "\" predicts ratings and needs a rating column, but " +
+                   why,
+               "Name the rating column with the option rating_column." +
+                   (ranking.empty() ? std::string()
+                                    : " Algorithms that learn from implicit data (user and "
+                                      "item columns, an optional weight_column): " +
+                                          ranking + "."));
+}
+
 void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* features) {
   auto start = std::chrono::steady_clock::now();
+  if (scores_ == ScoreKind::Rating && raw.implicit)
+    throw ratings_required(algorithm_, "the input is implicit (no ratings)");
   Dataset d = build_dataset(raw);
   users_ = std::move(d.users);
   items_ = std::move(d.items);
@@ -53,9 +73,10 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
   if (ctx.memory_check)
     ctx.memory_check(estimated_training_bytes(users_.size(), items_.size(), ratings_.nnz(),
                                               raw.size()));
-  // The baseline algorithm's epochs are its training's; for the other families the baseline
-  // is only their fallback, and their own epochs make the history.
-  baseline_ = fit_biases(ratings_, bias_options_, &ctx, algorithm_ == "baseline");
+  // When the baseline is the model its epochs are the training's; for the other families it is
+  // their fallback (or an input), and their own epochs make the history.
+  baseline_ = fit_baseline_ ? fit_biases(ratings_, bias_options_, &ctx, baseline_is_training_)
+                            : Biases{};
   ctx.seed = seed_;
   ctx.threads = threads_;
   model_->fit(data(features), ctx);
@@ -101,7 +122,8 @@ void Recommender::refresh_features(const FeatureSet& features) {
   if (model_->feature_sources().empty())
     throw Error(ErrorKind::NotSupported,
                 "model algorithm \"" + algorithm_ + "\" does not use user or item features",
-                "autorec_refresh_features() works for models of algorithm 'content'.");
+                "autorec_refresh_features() works for models trained with the options "
+                "user_features or item_features.");
   features.users.validate("user_features");
   features.items.validate("item_features");
   add_ids(features.users.ids, features.items.ids);
@@ -158,6 +180,7 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
   Reader r(payload, len);
   std::unique_ptr<Recommender> rec(new Recommender());
   rec->algorithm_ = h.algorithm;
+  rec->scores_ = find_family(h.algorithm).scores;
   rec->options_ = Options::parse(r.get_string());
   rec->seed_ = r.get<uint64_t>();
   rec->fit_seconds_ = r.get<double>();
@@ -192,6 +215,8 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
   }
   rec->ratings_ = RatingMatrix(h.n_users, h.n_items, triples);
   rec->baseline_.load(r, h.n_users, h.n_items);
+  if (rec->scores_ == ScoreKind::Rating && rec->baseline_.item.empty())
+    Reader::corrupt("a rating model without its baseline");
   uint64_t n_hist = r.get<uint64_t>();
   if (n_hist > r.remaining() / sizeof(EpochStats)) Reader::corrupt("history length");
   for (uint64_t k = 0; k < n_hist; ++k) rec->history_.push_back(r.get<EpochStats>());
@@ -249,15 +274,15 @@ std::vector<ScoredId> Recommender::top_n(const std::vector<float>& scores, size_
                     better);
   std::vector<ScoredId> out;
   out.reserve(n);
-  for (size_t k = 0; k < n; ++k) out.push_back({items_.id(pool[k].index), clip(pool[k].score)});
+  for (size_t k = 0; k < n; ++k) out.push_back({items_.id(pool[k].index), shown(pool[k].score)});
   return out;
 }
 
 std::vector<ScoredId> Recommender::popular(size_t n,
                                            const std::vector<int64_t>* candidates) const {
+  if (scores_ == ScoreKind::Ranking) return top_n(item_interactions(ratings_), n, nullptr, candidates);
   std::vector<float> s(static_cast<size_t>(items_.size()));
-  for (int32_t i = 0; i < items_.size(); ++i)
-    s[i] = static_cast<float>(baseline_.predict(-1, i));
+  for (int32_t i = 0; i < items_.size(); ++i) s[i] = static_cast<float>(baseline_.predict(-1, i));
   return top_n(s, n, nullptr, candidates);
 }
 
@@ -304,6 +329,11 @@ std::vector<ScoredId> Recommender::recommend_for_ratings(const std::vector<int64
 }
 
 double Recommender::predict(int64_t user, int64_t item) const {
+  if (scores_ == ScoreKind::Ranking)
+    throw Error(ErrorKind::NotSupported,
+                "model algorithm \"" + algorithm_ + "\" ranks items and does not predict ratings",
+                "Use recommend() for its top-n items. Algorithms that predict ratings: " +
+                    algorithm_list(ScoreKind::Rating) + ".");
   int32_t u = users_.find(user), i = items_.find(item);
   if (u < 0 || i < 0) return clip(baseline_.predict(u, i));
   return clip(model_->predict(profile(u), i));
@@ -313,7 +343,8 @@ std::vector<ScoredId> Recommender::similar_items(int64_t item, size_t n) const {
   if (!model_->has_item_similarity())
     throw Error(ErrorKind::NotSupported,
                 "model algorithm \"" + algorithm_ + "\" has no item similarity",
-                "similar_items() needs an item-based model, for example algorithm 'knn'.");
+                "similar_items() needs a model that learns item-item similarities (an "
+                "item-based neighbourhood model).");
   int32_t i = items_.find(item);
   if (i < 0 || n == 0) return {};
   std::vector<ScoredIndex> s = model_->similar_items(i, n);
@@ -326,7 +357,8 @@ std::vector<ExplainedId> Recommender::explain(int64_t user, int64_t item) const 
   if (!model_->can_explain())
     throw Error(ErrorKind::NotSupported,
                 "model algorithm \"" + algorithm_ + "\" cannot explain its recommendations",
-                "explain_recommendation() works for neighbourhood models (algorithm 'knn').");
+                "explain_recommendation() works for models that score from neighbours "
+                "(neighbourhood models).");
   int32_t u = users_.find(user), i = items_.find(item);
   if (u < 0 || i < 0) return {};
   std::vector<Contribution> c = model_->explain(profile(u), i);

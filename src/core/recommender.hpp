@@ -1,6 +1,7 @@
 // A trained model with everything it needs to serve on its own: id maps, the training ratings
-// (to exclude rated items and to score users), the baseline fallback and the training record.
-// This is what one weights bytea holds.
+// or interactions (to exclude seen items and to score users), the fallback for unknown users
+// and the training record. This is what one weights bytea holds. It names no family: what a
+// family is (rating or ranking scores) comes from the registry, what it needs from the Model.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "core/models/baseline.hpp"
 #include "core/options.hpp"
 #include "core/ratings.hpp"
+#include "core/registry.hpp"
 
 namespace autorec {
 
@@ -29,12 +31,14 @@ struct ExplainedId {
 class Recommender {
  public:
   // Step 1: choose the algorithm and validate every option (cheap; done before reading data).
-  // Options shared by all families: seed, threads, baseline_epochs/_reg_user/_reg_item.
+  // Options shared by all families: seed, threads; baseline_epochs/_reg_user/_reg_item for the
+  // families that get the baseline (rating families, and those whose baseline_use() asks).
   static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options);
   // Step 2: train on the ratings (and the features of feature_sources(), if the family has
   // any: their users and items join the id maps even without ratings, so that they can be
   // scored). Calls ctx.memory_check (if set) with estimated_training_bytes() once the ratings
-  // are indexed, before the model allocates.
+  // are indexed, before the model allocates. A rating family refuses implicit input
+  // (raw.implicit) with Error(InvalidParameter): see ratings_required().
   void fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* features = nullptr);
 
   // The feature sources the model reads (empty for families without side information).
@@ -53,9 +57,11 @@ class Recommender {
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Recommender> deserialize(const uint8_t* data, size_t n);
 
-  // Serving, in external ids. Scores are predicted ratings clipped to the training range;
-  // ranking uses the unclipped scores. Unknown users get the popularity fallback: items by
-  // their baseline estimate mu + b_i (mean rating damped towards the global mean).
+  // Serving, in external ids. A rating family's scores are predicted ratings clipped to the
+  // training range (ranking uses the unclipped scores), and unknown users get the items by their
+  // baseline estimate mu + b_i (mean rating damped towards the global mean). A ranking family's
+  // scores are shown as they are, and unknown users get the popularity ranking: items by their
+  // number of interactions (sum of weights); predict() is then Error(NotSupported).
   std::vector<ScoredId> recommend(int64_t user, size_t n, bool exclude_rated,
                                   const std::vector<int64_t>* candidates) const;
   std::vector<ScoredId> recommend_for_ratings(const std::vector<int64_t>& items,
@@ -66,10 +72,12 @@ class Recommender {
   std::vector<ExplainedId> explain(int64_t user, int64_t item) const;
 
   const std::string& algorithm() const { return algorithm_; }
+  ScoreKind score_kind() const { return scores_; }
   const Options& options() const { return options_; }
   const IdMap& users() const { return users_; }
   const IdMap& items() const { return items_; }
   const RatingMatrix& ratings() const { return ratings_; }
+  // Empty (no biases) when the family did not get it.
   const Biases& baseline() const { return baseline_; }
   const Model& model() const { return *model_; }
   const std::vector<EpochStats>& history() const { return history_; }
@@ -79,12 +87,18 @@ class Recommender {
   // Scores every item for a training user (index) into out; used by evaluation too.
   void score_user(int32_t user_index, std::vector<float>& out) const;
   double clip(double r) const;
+  // A score as shown: clipped for rating families, unchanged for ranking families.
+  double shown(double score) const { return scores_ == ScoreKind::Rating ? clip(score) : score; }
+
+  // The error for a rating family given input without ratings; `why` says what the input
+  // lacks ("the source has no column \"rating\""). Its hint lists the ranking families.
+  static Error ratings_required(const std::string& algorithm, const std::string& why);
 
  private:
   Recommender() = default;
   UserProfile profile(int32_t user_index) const;
   TrainingData data(const FeatureSet* features = nullptr) const {
-    return {&ratings_, &baseline_, &users_, &items_, features};
+    return {&ratings_, baseline_.item.empty() ? nullptr : &baseline_, &users_, &items_, features};
   }
   // Adds ids to the id maps; the ratings and the baseline follow the new dense indices.
   void add_ids(const std::vector<int64_t>& users, const std::vector<int64_t>& items);
@@ -93,8 +107,11 @@ class Recommender {
   std::vector<ScoredId> popular(size_t n, const std::vector<int64_t>* candidates) const;
 
   std::string algorithm_;
+  ScoreKind scores_ = ScoreKind::Rating;
   Options options_;
   BiasOptions bias_options_;
+  bool fit_baseline_ = false;        // rating family, or baseline_use().wanted
+  bool baseline_is_training_ = false;  // baseline_use().is_training
   uint64_t seed_ = 42;
   int threads_ = 0;
   IdMap users_, items_;

@@ -1,46 +1,56 @@
-// Where each model family is made known: one line per algorithm.
+// Where each model family is made known: one line per algorithm. Adding a family is its folder
+// under src/core/models/ plus one line here (see docs/families.md).
 #include "core/registry.hpp"
 
-#include "core/models/autorec.hpp"
+#include "core/models/autorec/autorec.hpp"
 #include "core/models/baseline.hpp"
-#include "core/models/content.hpp"
-#include "core/models/knn.hpp"
-#include "core/models/svd.hpp"
+#include "core/models/content/content.hpp"
+#include "core/models/knn/knn.hpp"
+#include "core/models/svd/svd.hpp"
 #include "core/options.hpp"
 
 namespace autorec {
-namespace {
 
-using Factory = std::unique_ptr<Model> (*)(Options&);
+const std::vector<Family>& families() {
+  static const std::vector<Family> kFamilies = {
+      {"baseline", make_model<BaselineModel>, ScoreKind::Rating,
+       "mu + b_u + b_i: the global mean and regularised user and item biases"},
+      {"knn", make_model<KnnModel>, ScoreKind::Rating,
+       "item- or user-based neighbourhood model on rating similarities"},
+      {"svd", make_model<SvdModel>, ScoreKind::Rating,
+       "matrix factorisation (SVD by SGD or ALS, SVD++)"},
+      {"autorec", make_model<AutoRecModel>, ScoreKind::Rating,
+       "autoencoder of each item's (or user's) ratings (Sedhain et al. 2015)"},
+      {"content", make_model<ContentModel>, ScoreKind::Rating,
+       "factorisation machine on user and item features, for cold start"},
+  };
+  return kFamilies;
+}
 
-struct Entry {
-  const char* name;
-  Factory make;
-};
-
-const Entry kAlgorithms[] = {
-    {"baseline", [](Options&) -> std::unique_ptr<Model> { return std::make_unique<BaselineModel>(); }},
-    {"knn", make_knn_model},
-    {"svd", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<SvdModel>(SvdOptions::read(o)); }},
-    {"autorec", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<AutoRecModel>(o); }},
-    {"content", [](Options& o) -> std::unique_ptr<Model> { return std::make_unique<ContentModel>(ContentOptions::read(o)); }},
-};
-
-}  // namespace
-
-std::unique_ptr<Model> create_model(const std::string& algorithm, Options& options) {
-  for (const Entry& e : kAlgorithms)
-    if (algorithm == e.name) return e.make(options);
+const Family& find_family(const std::string& algorithm) {
+  for (const Family& f : families())
+    if (algorithm == f.name) return f;
   std::string list;
-  for (const Entry& e : kAlgorithms) list += (list.empty() ? "" : ", ") + std::string(e.name);
+  for (const Family& f : families()) list += (list.empty() ? "" : ", ") + std::string(f.name);
   throw Error(ErrorKind::InvalidParameter, "unknown algorithm \"" + algorithm + "\"",
               "Available algorithms: " + list + ".");
 }
 
+std::unique_ptr<Model> create_model(const std::string& algorithm, Options& options) {
+  return find_family(algorithm).make(options);
+}
+
 std::vector<std::string> algorithm_names() {
   std::vector<std::string> out;
-  for (const Entry& e : kAlgorithms) out.emplace_back(e.name);
+  for (const Family& f : families()) out.emplace_back(f.name);
   return out;
+}
+
+std::string algorithm_list(ScoreKind kind) {
+  std::string list;
+  for (const Family& f : families())
+    if (f.scores == kind) list += (list.empty() ? "" : ", ") + std::string(f.name);
+  return list;
 }
 
 }  // namespace autorec

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/metrics.hpp"
-#include "core/models/autorec.hpp"
+#include "core/models/autorec/autorec.hpp"
 #include "core/parallel.hpp"
 #include "core/recommender.hpp"
 #include "movielens.hpp"

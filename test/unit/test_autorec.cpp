@@ -6,9 +6,9 @@
 #include <random>
 
 #include "core/error.hpp"
-#include "core/models/autorec.hpp"
-#include "core/models/autorec_network.hpp"
-#include "core/models/autorec_train.hpp"
+#include "core/models/autorec/autorec.hpp"
+#include "core/models/autorec/autorec_network.hpp"
+#include "core/models/autorec/autorec_train.hpp"
 #include "core/optim/optimizers.hpp"
 #include "core/options.hpp"
 #include "core/parallel.hpp"

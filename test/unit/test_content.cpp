@@ -9,8 +9,8 @@
 
 #include "core/error.hpp"
 #include "core/features.hpp"
-#include "core/models/content.hpp"
-#include "core/models/content_fm.hpp"
+#include "core/models/content/content.hpp"
+#include "core/models/content/content_fm.hpp"
 #include "core/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/models/knn.hpp"
+#include "core/models/knn/knn.hpp"
 #include "core/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"

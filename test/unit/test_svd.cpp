@@ -6,8 +6,8 @@
 #include <random>
 
 #include "core/error.hpp"
-#include "core/models/svd.hpp"
-#include "core/models/svd_kernels.hpp"
+#include "core/models/svd/svd.hpp"
+#include "core/models/svd/svd_kernels.hpp"
 #include "core/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"

@@ -78,8 +78,13 @@ void Biases::save(Writer& w) const {
 void Biases::load(Reader& r, int32_t n_users, int32_t n_items) {
   mean = r.get<double>();
   reg_user = r.get<double>();
-  user = r.get_vector_exact<float>(static_cast<uint64_t>(n_users));
-  item = r.get_vector_exact<float>(static_cast<uint64_t>(n_items));
+  // Empty when the model's family did not get the baseline (a ranking family).
+  user = r.get_vector<float>(static_cast<uint64_t>(n_users));
+  item = r.get_vector<float>(static_cast<uint64_t>(n_items));
+  const bool none = user.empty() && item.empty();
+  if (!none && (user.size() != static_cast<size_t>(n_users) ||
+                item.size() != static_cast<size_t>(n_items)))
+    Reader::corrupt("baseline length");
   if (!std::isfinite(mean) || !std::isfinite(reg_user) || reg_user < 0)
     Reader::corrupt("baseline mean or penalty");
   for (const std::vector<float>* p : {&user, &item})

@@ -19,6 +19,7 @@ struct BiasOptions {
   static BiasOptions read(Options& o, const std::string& prefix);
 };
 
+// Empty (no user or item biases) when a model's family does not use the baseline.
 struct Biases {
   double mean = 0;
   double reg_user = 15;
@@ -42,7 +43,11 @@ Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, FitContext* ctx
 
 class BaselineModel : public Model {
  public:
+  BaselineModel() = default;
+  explicit BaselineModel(Options&) {}  // its options are the baseline's (BaselineUse)
   std::string algorithm() const override { return "baseline"; }
+  // The baseline is this model: its options carry no prefix, its epochs are the training.
+  BaselineUse baseline_use() const override { return {true, "", true}; }
   void fit(const TrainingData& data, FitContext& ctx) override;
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;

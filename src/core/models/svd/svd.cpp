@@ -1,13 +1,13 @@
 // Latent-factor models: options, fitting, serving (precomputed user vectors, fold-in of new
 // users), item similarity and serialization.
-#include "core/models/svd.hpp"
+#include "core/models/svd/svd.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "core/models/baseline.hpp"
-#include "core/models/svd_train.hpp"
+#include "core/models/svd/svd_train.hpp"
 #include "core/options.hpp"
 #include "core/serialize.hpp"
 

@@ -1,5 +1,5 @@
 // AutoRec's options, serving (precomputed codes, fold-in of new users) and serialization.
-#include "core/models/autorec.hpp"
+#include "core/models/autorec/autorec.hpp"
 
 #include <Eigen/Cholesky>
 #include <algorithm>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/models/autorec_network.hpp"
+#include "core/models/autorec/autorec_network.hpp"
 
 namespace autorec {
 

@@ -1,6 +1,6 @@
 // The AutoRec training loop: full-batch RProp / L-BFGS or mini-batch Adam on the network's exact
 // gradient, with validation early stopping that keeps the best weights.
-#include "core/models/autorec_train.hpp"
+#include "core/models/autorec/autorec_train.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +13,7 @@
 #include "core/model.hpp"
 #include "core/optim/optimizers.hpp"
 #include "core/parallel.hpp"
+#include "core/training/early_stopping.hpp"
 
 namespace autorec {
 
@@ -111,9 +112,9 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
 
   const bool has_val = !problem.val_rating.empty();
   TrainResult res;
-  double best = std::numeric_limits<double>::infinity();
+  // Improvements smaller than 1e-7 are rounding noise, not progress.
+  EarlyStopping stopping(s.patience, 1e-7);
   AlignedVector<float> best_params;
-  int since_best = 0;
   // Book-keeping after epoch `e`, when ws holds the codes of the weights it produced.
   // Returns true when training should stop.
   auto end_epoch = [&](int e, double train_sse, Clock::time_point start) {
@@ -137,16 +138,15 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
       res.train_rmse = st.train_rmse;
       return false;
     }
-    if (st.validation_rmse < best - 1e-7) {
-      best = st.validation_rmse;
+    const EarlyStopping::Verdict verdict = stopping.offer(st.validation_rmse);
+    if (verdict == EarlyStopping::Verdict::Improved) {
       best_params = x;
       res.best_epoch = e;
-      res.best_validation_rmse = best;
+      res.best_validation_rmse = stopping.best();
       res.train_rmse = st.train_rmse;
-      since_best = 0;
       return false;
     }
-    return ++since_best >= s.patience;
+    return verdict == EarlyStopping::Verdict::Stop;
   };
 
   if (s.optimizer == OptimizerKind::Adam) {
@@ -187,7 +187,7 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     if (has_val) {
       // The initial weights compete too, so that a run that only gets worse keeps them.
       clean_codes();
-      best = validation_rmse(net, ws.a.back(), problem, decoder);
+      stopping.start_from(validation_rmse(net, ws.a.back(), problem, decoder));
       best_params = x;
     }
     for (int e = 1; e <= s.epochs; ++e) {
@@ -212,7 +212,7 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     };
     double f = objective(x.data(), grad.data());
     if (has_val) {
-      best = validation_rmse(net, ws.a.back(), problem, decoder);
+      stopping.start_from(validation_rmse(net, ws.a.back(), problem, decoder));
       best_params = x;
     }
     AlignedVector<float> xv = x;

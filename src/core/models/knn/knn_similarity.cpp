@@ -1,7 +1,7 @@
 // Similarities from co-rated pairs only: each row accumulates, over the users (items) it was
 // rated by, the items (users) those rated, in a per-thread dense accumulator, so the cost grows
 // with the co-ratings and never with items^2; only the best max_neighbors survive per row.
-#include "core/models/knn_similarity.hpp"
+#include "core/models/knn/knn_similarity.hpp"
 
 #include <algorithm>
 #include <cmath>

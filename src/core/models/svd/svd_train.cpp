@@ -1,6 +1,6 @@
 // Training loops of the latent-factor family: SGD on a grid of non-conflicting blocks, ALS with
 // one regularised solve per user then per item, SVD++ one user at a time.
-#include "core/models/svd_train.hpp"
+#include "core/models/svd/svd_train.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <random>
 
 #include "core/parallel.hpp"
+#include "core/training/early_stopping.hpp"
 
 namespace autorec {
 
@@ -584,8 +585,7 @@ void train_svd(const SvdOptions& opt, const RatingMatrix& train,
   Hyper h = opt.hyper;
   const bool validate = !validation.empty();
   SvdParams best;
-  double best_rmse = std::numeric_limits<double>::infinity();
-  int since_best = 0;
+  EarlyStopping stopping(opt.patience);
   for (int e = 0; e < opt.epochs; ++e) {
     ctx.check_interrupt();
     auto start = std::chrono::steady_clock::now();
@@ -603,13 +603,12 @@ void train_svd(const SvdOptions& opt, const RatingMatrix& train,
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ctx.epoch_done(s);
     if (validate) {
-      if (s.validation_rmse < best_rmse) {
-        best_rmse = s.validation_rmse;
+      const EarlyStopping::Verdict verdict = stopping.offer(s.validation_rmse);
+      if (verdict == EarlyStopping::Verdict::Improved) {
         best = params;
-        since_best = 0;
-      } else if (++since_best >= opt.patience) {
+      } else if (verdict == EarlyStopping::Verdict::Stop) {
         ctx.notice("svd: early stop after epoch " + std::to_string(e + 1) + ", keeping epoch " +
-                   std::to_string(e + 1 - since_best));
+                   std::to_string(e + 1 - stopping.epochs_since_best()));
         break;
       }
     }

@@ -94,8 +94,8 @@
 #include <vector>
 
 #include "core/model.hpp"
-#include "core/models/autorec_network.hpp"
-#include "core/models/autorec_train.hpp"
+#include "core/models/autorec/autorec_network.hpp"
+#include "core/models/autorec/autorec_train.hpp"
 
 namespace autorec {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/models/autorec.hpp"
+#include "core/models/autorec/autorec.hpp"
 #include "core/models/baseline.hpp"
 #include "core/parallel.hpp"
 

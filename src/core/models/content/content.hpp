@@ -35,6 +35,7 @@ struct ContentOptions {
 class ContentModel : public Model {
  public:
   explicit ContentModel(const ContentOptions& opt) : opt_(opt) {}
+  explicit ContentModel(Options& options) : ContentModel(ContentOptions::read(options)) {}
   std::string algorithm() const override { return "content"; }
 
   void check_options() const override;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/model.hpp"
-#include "core/models/svd_kernels.hpp"
+#include "core/models/svd/svd_kernels.hpp"
 
 namespace autorec {
 
@@ -41,6 +41,7 @@ struct SvdParams {
 class SvdModel : public Model {
  public:
   explicit SvdModel(const SvdOptions& opt) : opt_(opt) {}
+  explicit SvdModel(Options& options) : SvdModel(SvdOptions::read(options)) {}
   std::string algorithm() const override { return "svd"; }
 
   void fit(const TrainingData& data, FitContext& ctx) override;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/model.hpp"
-#include "core/models/svd.hpp"
+#include "core/models/svd/svd.hpp"
 
 namespace autorec {
 

@@ -27,7 +27,7 @@
 #include <memory>
 
 #include "core/model.hpp"
-#include "core/models/knn_similarity.hpp"
+#include "core/models/knn/knn_similarity.hpp"
 
 namespace autorec {
 
@@ -50,6 +50,7 @@ struct KnnOptions {
 class KnnModel : public Model {
  public:
   explicit KnnModel(const KnnOptions& o) : opt_(o) {}
+  explicit KnnModel(Options& options) : KnnModel(KnnOptions::read(options)) {}
   std::string algorithm() const override { return "knn"; }
 
   void fit(const TrainingData& data, FitContext& ctx) override;
@@ -103,7 +104,5 @@ class KnnModel : public Model {
   std::vector<int64_t> reverse_ptr_;
   std::vector<ReverseEntry> reverse_;
 };
-
-std::unique_ptr<Model> make_knn_model(Options& options);
 
 }  // namespace autorec

@@ -1,13 +1,13 @@
 // AutoRec's sparse forward and backward passes: O(observed entries x hidden units) for the two
 // sparse layers, dense products only between hidden layers.
-#include "core/models/autorec_network.hpp"
+#include "core/models/autorec/autorec_network.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "core/error.hpp"
-#include "core/models/autorec_kernels.hpp"
+#include "core/models/autorec/autorec_kernels.hpp"
 #include "core/parallel.hpp"
 
 namespace autorec {

@@ -1,7 +1,7 @@
 // Content-based and hybrid factorization machine: options, encoding of the feature rows,
 // SGD training (Hogwild over both cores), serving (precomputed user and item parts, fold-in
 // of new users) and serialization.
-#include "core/models/content.hpp"
+#include "core/models/content/content.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -10,10 +10,11 @@
 #include <numeric>
 #include <random>
 
-#include "core/models/content_fm.hpp"
+#include "core/models/content/content_fm.hpp"
 #include "core/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
+#include "core/training/early_stopping.hpp"
 
 namespace autorec {
 namespace {
@@ -202,8 +203,7 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
   };
 
   std::vector<float> best_w, best_v;
-  double best = std::numeric_limits<double>::infinity();
-  int since_best = 0;
+  EarlyStopping stopping(opt_.patience);
   float lr = static_cast<float>(opt_.learning_rate);
   const float reg_w = static_cast<float>(opt_.reg_linear),
               reg_v = static_cast<float>(opt_.reg_factors);
@@ -249,18 +249,15 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
                     "Use a smaller learning_rate.");
     st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ctx.epoch_done(st);
-    if (!std::isnan(st.validation_rmse)) {
-      if (st.validation_rmse < best) {
-        best = st.validation_rmse;
-        best_w = w_;
-        best_v = v_;
-        since_best = 0;
-      } else if (++since_best >= opt_.patience) {
-        break;
-      }
+    const EarlyStopping::Verdict verdict = stopping.offer(st.validation_rmse);
+    if (verdict == EarlyStopping::Verdict::Improved) {
+      best_w = w_;
+      best_v = v_;
+    } else if (verdict == EarlyStopping::Verdict::Stop) {
+      break;
     }
   }
-  if (!best_w.empty()) {
+  if (stopping.has_best()) {
     w_ = std::move(best_w);
     v_ = std::move(best_v);
   }

@@ -1,6 +1,6 @@
 // The knn model: options, training (the neighbour graph), predictions, scoring of all items,
 // explanations and the validated model format.
-#include "core/models/knn.hpp"
+#include "core/models/knn/knn.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -66,10 +66,6 @@ KnnOptions KnnOptions::read(Options& o) {
                     std::to_string(k.spec.max_neighbors) + "), the neighbours stored per row",
                 "Raise max_neighbors or lower k.");
   return k;
-}
-
-std::unique_ptr<Model> make_knn_model(Options& options) {
-  return std::make_unique<KnnModel>(KnnOptions::read(options));
 }
 
 struct KnnModel::UserStats {
