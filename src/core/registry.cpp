@@ -5,6 +5,9 @@
 #include "core/models/autorec/autorec.hpp"
 #include "core/models/baseline.hpp"
 #include "core/models/content/content.hpp"
+#include "core/models/ease/ease.hpp"
+#include "core/models/ials/ials.hpp"
+#include "core/models/itemknn/itemknn.hpp"
 #include "core/models/knn/knn.hpp"
 #include "core/models/svd/svd.hpp"
 #include "core/options.hpp"
@@ -23,6 +26,12 @@ const std::vector<Family>& families() {
        "autoencoder of each item's (or user's) ratings (Sedhain et al. 2015)"},
       {"content", make_model<ContentModel>, ScoreKind::Rating,
        "factorisation machine on user and item features, for cold start"},
+      {"ease", make_ease_model, ScoreKind::Ranking,
+       "closed-form item-item model for top-N (Steck 2019); dense in the number of items"},
+      {"ials", make_ials_model, ScoreKind::Ranking,
+       "implicit alternating least squares for top-N (Hu et al. 2008, Rendle et al. 2022)"},
+      {"itemknn", make_itemknn_model, ScoreKind::Ranking,
+       "item-item cosine neighbours on the interaction matrix, for top-N"},
   };
   return kFamilies;
 }

@@ -22,7 +22,7 @@
 
 #include "core/model.hpp"
 #include "core/models/item_item/implicit_input.hpp"
-#include "core/models/knn_similarity.hpp"
+#include "core/models/knn/knn_similarity.hpp"
 
 namespace autorec {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/model.hpp"
-#include "core/models/svd_kernels.hpp"
+#include "core/models/svd/svd_kernels.hpp"
 
 namespace autorec {
 
