@@ -1,5 +1,7 @@
 // autorec._evaluate() and autorec._evaluate_per_user(): a model against held-out ratings read
 // from a table, view or query; the whole evaluation, or one row per test user.
+#include <cmath>
+
 #include "core/metrics.hpp"
 #include "pg/guard.hpp"
 #include "pg/model_cache.hpp"
@@ -65,6 +67,9 @@ extern "C" PGDLLEXPORT Datum autorec_evaluate_source(PG_FUNCTION_ARGS) {
                      Float8GetDatum(ev.mean_popularity),
                      Float8GetDatum(ev.popularity_percentile)};
       bool nulls[13] = {};
+      // No RMSE or MAE for a ranking model or implicit test data (every test pair relevant).
+      nulls[2] = std::isnan(ev.rmse);
+      nulls[3] = std::isnan(ev.mae);
       return HeapTupleGetDatum(heap_form_tuple(desc, v, nulls));
     });
   });

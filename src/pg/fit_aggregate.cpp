@@ -1,6 +1,7 @@
 // autorec_fit(user_id, item_id, rating, algorithm, options): training as a parallel-safe
 // aggregate. The state is plain C memory in the aggregate context (growable arrays), with
 // combine/serial/deserial functions so parallel workers can each read part of the table.
+#include <cmath>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -22,6 +23,9 @@ struct FitState {
   Jsonb* options;
   int64 skipped;
   bool null_algorithm;  // some row gave a NULL algorithm
+  // Rows with a NULL rating (the third argument), kept with NaN: a ranking family reads them as
+  // interactions of weight 1, a rating family skips them (decided in the final function).
+  int64 null_values;
 };
 
 // All of these run as plain PostgreSQL C code (no C++ objects), so errors longjmp normally.
@@ -105,14 +109,15 @@ Datum autorec_fit_transfn(PG_FUNCTION_ARGS) {
                     PG_ARGISNULL(5) ? nullptr : PG_GETARG_JSONB_P(5));
     if (PG_ARGISNULL(4)) s->null_algorithm = true;
   }
-  if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3)) {
+  if (PG_ARGISNULL(1) || PG_ARGISNULL(2)) {
     s->skipped++;
     PG_RETURN_POINTER(s);
   }
   reserve(s, cxt, s->n + 1);
   s->users[s->n] = PG_GETARG_INT64(1);
   s->items[s->n] = PG_GETARG_INT64(2);
-  s->ratings[s->n] = PG_GETARG_FLOAT8(3);
+  s->ratings[s->n] = PG_ARGISNULL(3) ? std::nan("") : PG_GETARG_FLOAT8(3);
+  if (PG_ARGISNULL(3)) s->null_values++;
   s->n++;
   PG_RETURN_POINTER(s);
 }
@@ -137,6 +142,7 @@ Datum autorec_fit_combinefn(PG_FUNCTION_ARGS) {
   }
   a->n += b->n;
   a->skipped += b->skipped;
+  a->null_values += b->null_values;
   if (!a->algorithm && b->algorithm) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     a->algorithm = reinterpret_cast<text*>(PG_DETOAST_DATUM_COPY(PointerGetDatum(b->algorithm)));
@@ -147,16 +153,17 @@ Datum autorec_fit_combinefn(PG_FUNCTION_ARGS) {
   PG_RETURN_POINTER(a);
 }
 
-// Layout: n, skipped, alg_len, opt_len, null_algorithm, algorithm bytes, options bytes (varlena), arrays.
+// Layout: n, skipped, alg_len, opt_len, null_algorithm, null_values, algorithm bytes, options
+// bytes (varlena), arrays.
 Datum autorec_fit_serialfn(PG_FUNCTION_ARGS) {
   FitState* s = reinterpret_cast<FitState*>(PG_GETARG_POINTER(0));
   int64 alg_len = s->algorithm ? VARSIZE(s->algorithm) : 0;
   int64 opt_len = s->options ? VARSIZE(s->options) : 0;
-  Size size = VARHDRSZ + 5 * sizeof(int64) + alg_len + opt_len + s->n * 3 * sizeof(int64);
+  Size size = VARHDRSZ + 6 * sizeof(int64) + alg_len + opt_len + s->n * 3 * sizeof(int64);
   bytea* out = static_cast<bytea*>(palloc_extended(size, MCXT_ALLOC_HUGE));
   SET_VARSIZE(out, size);
   char* p = VARDATA(out);
-  int64 head[5] = {s->n, s->skipped, alg_len, opt_len, s->null_algorithm ? 1 : 0};
+  int64 head[6] = {s->n, s->skipped, alg_len, opt_len, s->null_algorithm ? 1 : 0, s->null_values};
   memcpy(p, head, sizeof head);
   p += sizeof head;
   if (alg_len) memcpy(p, s->algorithm, alg_len);
@@ -176,17 +183,18 @@ Datum autorec_fit_deserialfn(PG_FUNCTION_ARGS) {
   bytea* in = PG_GETARG_BYTEA_PP(0);
   const char* p = VARDATA_ANY(in);
   Size len = VARSIZE_ANY_EXHDR(in);
-  int64 head[5];
+  int64 head[6];
   if (len < sizeof head) elog(ERROR, "autorec_fit: invalid serialized state");
   memcpy(head, p, sizeof head);
   p += sizeof head;
   int64 n = head[0];
-  if (n < 0 || head[2] < 0 || head[3] < 0 ||
+  if (n < 0 || head[2] < 0 || head[3] < 0 || head[5] < 0 || head[5] > n ||
       len != sizeof head + head[2] + head[3] + static_cast<Size>(n) * 3 * sizeof(int64))
     elog(ERROR, "autorec_fit: invalid serialized state");
   FitState* s = new_state(cxt);
   s->skipped = head[1];
   s->null_algorithm = head[4] != 0;
+  s->null_values = head[5];
   MemoryContext old = MemoryContextSwitchTo(cxt);
   if (head[2]) {
     s->algorithm = static_cast<text*>(palloc(head[2]));
@@ -224,8 +232,31 @@ extern "C" PGDLLEXPORT Datum autorec_fit_finalfn(PG_FUNCTION_ARGS) {
     raw.users.assign(s->users, s->users + s->n);
     raw.items.assign(s->items, s->items + s->n);
     raw.ratings.assign(s->ratings, s->ratings + s->n);
-    if (s->skipped)
-      report_progress("autorec_fit", std::to_string(s->skipped) + " rows with NULLs skipped");
+    // The third argument is the rating of a rating family and the weight of a ranking family,
+    // for which NULL means one interaction (weight 1).
+    raw.implicit = rec->score_kind() == ScoreKind::Ranking;
+    int64 skipped = s->skipped;
+    if (s->null_values > 0) {
+      size_t nan = 0;
+      for (double v : raw.ratings) nan += std::isnan(v) ? 1 : 0;
+      if (nan != static_cast<size_t>(s->null_values))
+        throw Error(ErrorKind::DataError,
+                    raw.implicit ? "autorec_fit: a weight is NaN" : "autorec_fit: a rating is NaN");
+      if (!raw.implicit && s->null_values == s->n)
+        throw Recommender::ratings_required(algorithm, "every rating given to autorec_fit is NULL");
+      RawRatings kept;
+      kept.implicit = raw.implicit;
+      for (size_t r = 0; r < raw.size(); ++r) {
+        if (!std::isnan(raw.ratings[r]))
+          kept.add(raw.users[r], raw.items[r], raw.ratings[r]);
+        else if (raw.implicit)
+          kept.add(raw.users[r], raw.items[r], 1.0);
+      }
+      raw = std::move(kept);
+      if (!raw.implicit) skipped += s->null_values;
+    }
+    if (skipped)
+      report_progress("autorec_fit", std::to_string(skipped) + " rows with NULLs skipped");
     // Feature sources (algorithm 'content') are read here, by the backend that finalizes.
     FeatureSources sources = rec->feature_sources();
     FeatureSet features;

@@ -1,5 +1,5 @@
-// Ratings from any table, view or query: columns found by name, any integer id type, any
-// numeric rating type, NULL rows skipped and counted.
+// Ratings or interactions from any table, view or query: columns found by name, any integer id
+// type, any numeric rating or weight type, NULL rows skipped and counted.
 #include "pg/source.hpp"
 
 #include <cctype>
@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/options.hpp"
+#include "core/recommender.hpp"
 #include "pg/guard.hpp"
 
 namespace autorec::pg {
@@ -174,7 +175,11 @@ SourceColumns source_columns(Options& o) {
   SourceColumns c;
   c.user = o.text("user_column", c.user);
   c.item = o.text("item_column", c.item);
+  c.rating_named = o.has("rating_column");
   c.rating = o.text("rating_column", c.rating);
+  c.weight = o.text("weight_column", "");
+  c.implicit = o.boolean("implicit", false);
+  if (o.has("min_rating")) c.min_rating = o.number("min_rating", 0, -1e300, 1e300);
   return c;
 }
 
@@ -185,10 +190,44 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
   Portal portal = open_source_cursor(source, "the source is empty", "source", stats);
   TupleDesc desc = portal->tupDesc;
 
-  const std::string* names[3] = {&cols.user, &cols.item, &cols.rating};
-  Column c[3];
+  // Explicit or implicit: the options decide, then the caller's use, then the source itself.
+  const bool made_implicit = cols.implicit || !cols.weight.empty() || !std::isnan(cols.min_rating);
+  if (made_implicit && cols.use == RatingUse::Required)
+    throw Recommender::ratings_required(
+        cols.algorithm, std::string("the option ") +
+                            (cols.implicit             ? "implicit"
+                             : !cols.weight.empty()    ? "weight_column"
+                                                       : "min_rating") +
+                            " makes the input implicit");
+  if (cols.implicit && !std::isnan(cols.min_rating))
+    throw Error(ErrorKind::InvalidParameter,
+                "options \"implicit\" and \"min_rating\" exclude each other",
+                "implicit: true reads every row as an interaction; min_rating reads only the "
+                "rows rated at least that.");
+  auto has_column = [&](const std::string& name) {
+    return pg_call([&] { return SPI_fnumber(desc, name.c_str()); }) > 0;
+  };
+  const bool has_rating = has_column(cols.rating);
+  // Without its user and item columns, the source is not what the caller meant at all: that
+  // error (below) comes first.
+  if (!has_rating && cols.use == RatingUse::Required && !cols.rating_named &&
+      has_column(cols.user) && has_column(cols.item))
+    throw Recommender::ratings_required(cols.algorithm,
+                                        "the source has no column \"" + cols.rating + "\"");
+  // Which columns are read: user, item, then the rating (explicit input, or the min_rating
+  // filter) and the weight.
+  const bool explicit_input = !made_implicit && cols.use != RatingUse::Never &&
+                              (has_rating || cols.rating_named || cols.use == RatingUse::Required);
+  const bool read_rating = explicit_input || !std::isnan(cols.min_rating);
+  const bool read_weight = !cols.weight.empty();
+  std::vector<const std::string*> names = {&cols.user, &cols.item};
+  if (read_rating) names.push_back(&cols.rating);
+  if (read_weight) names.push_back(&cols.weight);
+  const int n_cols = static_cast<int>(names.size());
+  const int rating_at = read_rating ? 2 : -1, weight_at = read_weight ? n_cols - 1 : -1;
+  Column c[4];
   std::string missing;
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < n_cols; ++k) {
     c[k].attno = pg_call([&] { return SPI_fnumber(desc, names[k]->c_str()); });
     if (c[k].attno <= 0) {
       missing += (missing.empty() ? "" : ", ") + *names[k];
@@ -203,17 +242,21 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
       throw Error(ErrorKind::InvalidParameter,
                   "column \"" + *names[k] + "\" of the source has type " + tname +
                       (k < 2 ? ", but ids must be an integer type (smallint, integer, bigint)"
-                             : ", but ratings must be a numeric type"));
+                       : k == weight_at ? ", but weights must be a numeric type"
+                                        : ", but ratings must be a numeric type"));
     }
   }
   if (!missing.empty()) {
     throw Error(ErrorKind::InvalidParameter, "the source has no column " + missing,
                 "Its columns are: " + column_names(desc) +
-                    ". Name other columns with the options user_column, item_column and "
-                    "rating_column.");
+                    (read_weight ? ". Name other columns with the options user_column, "
+                                   "item_column, rating_column and weight_column."
+                                 : ". Name other columns with the options user_column, "
+                                   "item_column and rating_column."));
   }
 
   RawRatings raw;
+  raw.implicit = !explicit_input;
   show_reading(stats, "");
   for (uint64 batch = 1;; ++batch) {
     const uint64 n = fetch_batch(portal);
@@ -225,25 +268,35 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     int64_t* us = raw.users.data() + base;
     int64_t* is = raw.items.data() + base;
     double* rs = raw.ratings.data() + base;
+    uint64 below = 0;
     uint64 kept = pg_call([&] {
       uint64 m = 0;
       SPITupleTable* tt = SPI_tuptable;
       for (uint64 r = 0; r < n; ++r) {
-        bool null_u, null_i, null_r;
+        bool null_u, null_i, null_r = false, null_w = false;
         Datum du = SPI_getbinval(tt->vals[r], tt->tupdesc, c[0].attno, &null_u);
         Datum di = SPI_getbinval(tt->vals[r], tt->tupdesc, c[1].attno, &null_i);
-        Datum dr = SPI_getbinval(tt->vals[r], tt->tupdesc, c[2].attno, &null_r);
-        if (null_u || null_i || null_r) continue;
+        Datum dr = rating_at < 0 ? Datum(0)
+                                 : SPI_getbinval(tt->vals[r], tt->tupdesc, c[rating_at].attno, &null_r);
+        Datum dw = weight_at < 0 ? Datum(0)
+                                 : SPI_getbinval(tt->vals[r], tt->tupdesc, c[weight_at].attno, &null_w);
+        if (null_u || null_i || null_r || null_w) continue;
+        const double rating = rating_at < 0 ? 0 : to_double(dr, c[rating_at].kind);
+        if (!explicit_input && rating_at >= 0 && !(rating >= cols.min_rating)) {
+          ++below;  // NaN ratings too: they are not at or above the threshold
+          continue;
+        }
         us[m] = to_int64(du, c[0].kind);
         is[m] = to_int64(di, c[1].kind);
-        rs[m] = to_double(dr, c[2].kind);
+        rs[m] = explicit_input ? rating : weight_at >= 0 ? to_double(dw, c[weight_at].kind) : 1.0;
         ++m;
       }
       SPI_freetuptable(tt);
       return m;
     });
     stats.rows += n;
-    stats.skipped_null += n - kept;
+    stats.below_min += below;
+    stats.skipped_null += n - kept - below;
     if (batch % kProgressBatches == 0) show_reading(stats, "");
     raw.users.resize(base + kept);
     raw.items.resize(base + kept);

@@ -1,6 +1,8 @@
-// Reading ratings from a table, view or SELECT query through an SPI cursor, in batches.
+// Reading ratings or implicit interactions from a table, view or SELECT query through an SPI
+// cursor, in batches.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "core/features.hpp"
@@ -10,8 +12,25 @@
 
 namespace autorec::pg {
 
+// What a reader needs from the rating column.
+enum class RatingUse {
+  Required,   // ratings (a rating family): a missing rating column is an error
+  IfPresent,  // ratings when the source has the rating column, implicit input otherwise
+  Never,      // implicit input (a ranking family); the rating column only filters (min_rating)
+};
+
+// The source options (user_column, item_column, rating_column, weight_column, implicit,
+// min_rating) and how the caller uses ratings. Implicit input: each row is one interaction of
+// weight 1, or of the weight in weight_column (> 0); min_rating keeps the rows rated at least
+// that (an explicit table read as implicit data); implicit: true ignores the ratings.
 struct SourceColumns {
   std::string user = "user_id", item = "item_id", rating = "rating";
+  bool rating_named = false;  // rating_column given: a missing column is an error
+  std::string weight;         // "" = 1 per row
+  bool implicit = false;
+  double min_rating = NAN;    // NaN = no filter
+  RatingUse use = RatingUse::IfPresent;
+  std::string algorithm;      // for the error when use is Required and there are no ratings
 };
 
 struct SourceStats {
@@ -20,7 +39,8 @@ struct SourceStats {
   std::string label;
   std::string resolved;      // the relation's qualified name, or the query as given
   uint64_t rows = 0;         // rows read
-  uint64_t skipped_null = 0; // rows with a NULL user, item or rating
+  uint64_t skipped_null = 0; // rows with a NULL user, item, rating or weight
+  uint64_t below_min = 0;    // rows rated below min_rating, left out
   double seconds = 0;
 };
 
@@ -29,8 +49,9 @@ struct SourceStats {
 // the session that trained the model, which the SQL functions pass on; the extension's own SQL
 // always runs on `pg_catalog, pg_temp`. Empty: the current path (autorec_fit, called in the
 // user's own query). Settings the source changes are undone after the read. Errors: unknown
-// relation, missing columns (listing the ones found), wrong column types. Connects to SPI for
-// the read and disconnects after.
+// relation, missing columns (listing the ones found), wrong column types, no ratings where
+// cols.use requires them. The result is implicit (RawRatings::implicit) unless it holds
+// ratings. Connects to SPI for the read and disconnects after.
 RawRatings read_ratings(const std::string& source, const SourceColumns& cols, SourceStats& stats,
                         const std::string& search_path);
 
@@ -43,7 +64,8 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
                            const std::string& what, SourceStats& stats,
                            const std::string& search_path);
 
-// Reads user_column/item_column/rating_column from the options (marking them as known).
+// Reads user_column, item_column, rating_column, weight_column, implicit and min_rating from
+// the options (marking them as known); `use` and `algorithm` are left to the caller.
 SourceColumns source_columns(Options& options);
 
 // Reading a model's sources with its owner's rights, as REFRESH MATERIALIZED VIEW runs the

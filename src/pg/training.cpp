@@ -92,10 +92,12 @@ FeatureSet read_feature_sources(const std::string& label, const FeatureSources& 
 
 void report_fitted(const std::string& label, const std::string& algorithm, const Recommender& rec) {
   char buf[256];
-  snprintf(buf, sizeof buf,
-           "fitted %s on %d users x %d items (%zu ratings, %zu duplicate pairs averaged) in %.2f s",
+  // Ranking families learn from interactions (duplicates add up), rating families from ratings.
+  const bool ranking = rec.score_kind() == ScoreKind::Ranking;
+  snprintf(buf, sizeof buf, "fitted %s on %d users x %d items (%zu %s, %zu duplicate pairs %s) in %.2f s",
            algorithm.c_str(), rec.users().size(), rec.items().size(), rec.ratings().nnz(),
-           rec.duplicates(), rec.fit_seconds());
+           ranking ? "user-item pairs" : "ratings", rec.duplicates(), ranking ? "added" : "averaged",
+           rec.fit_seconds());
   report_progress(label, buf);
 }
 
@@ -172,6 +174,8 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     Options options = Options::parse(jsonb_text(jb));
     SourceColumns cols = source_columns(options);
     std::unique_ptr<Recommender> rec = Recommender::configure(algorithm, std::move(options));
+    cols.use = rec->score_kind() == ScoreKind::Rating ? RatingUse::Required : RatingUse::Never;
+    cols.algorithm = algorithm;
 
     const std::string label = "autorec_train(" + model + ")";
     FeatureSources sources = rec->feature_sources();
@@ -187,11 +191,14 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
       raw = read_ratings(source, cols, stats, search_path);
       as_owner.end();
     }
-    char buf[256];
-    snprintf(buf, sizeof buf, "read %llu rows from %s in %.2f s (%llu with NULLs skipped)",
+    char buf[320];
+    snprintf(buf, sizeof buf, "read %llu rows from %s in %.2f s (%llu with NULLs skipped%s)",
              static_cast<unsigned long long>(stats.rows),
              stats.resolved.size() > 60 ? "the query" : stats.resolved.c_str(), stats.seconds,
-             static_cast<unsigned long long>(stats.skipped_null));
+             static_cast<unsigned long long>(stats.skipped_null),
+             std::isnan(cols.min_rating)
+                 ? ""
+                 : (", " + std::to_string(stats.below_min) + " rated below min_rating left out").c_str());
     report_progress(label, buf);
 
     FitContext ctx = fit_context(label);
