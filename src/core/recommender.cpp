@@ -59,7 +59,16 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
   auto start = std::chrono::steady_clock::now();
   if (scores_ == ScoreKind::Rating && raw.implicit)
     throw ratings_required(algorithm_, "the input is implicit (no ratings)");
-  Dataset d = build_dataset(raw);
+  // A ranking family reads any values as interaction weights (added up, > 0); the glue reads
+  // its sources as implicit already, so only direct callers of the core pay for this copy.
+  Dataset d;
+  if (scores_ == ScoreKind::Ranking && !raw.implicit) {
+    RawRatings weights = raw;
+    weights.implicit = true;
+    d = build_dataset(weights);
+  } else {
+    d = build_dataset(raw);
+  }
   users_ = std::move(d.users);
   items_ = std::move(d.items);
   ratings_ = std::move(d.matrix);

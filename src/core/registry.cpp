@@ -9,6 +9,7 @@
 #include "core/models/ials/ials.hpp"
 #include "core/models/itemknn/itemknn.hpp"
 #include "core/models/knn/knn.hpp"
+#include "core/models/popularity/popularity.hpp"
 #include "core/models/svd/svd.hpp"
 #include "core/options.hpp"
 
@@ -32,6 +33,8 @@ const std::vector<Family>& families() {
        "implicit alternating least squares for top-N (Hu et al. 2008, Rendle et al. 2022)"},
       {"itemknn", make_itemknn_model, ScoreKind::Ranking,
        "item-item cosine neighbours on the interaction matrix, for top-N"},
+      {"popularity", make_model<PopularityModel>, ScoreKind::Ranking,
+       "the items with the most interactions (sum of weights), the same list for everyone"},
   };
   return kFamilies;
 }
