@@ -37,7 +37,7 @@ for s in $(seq 1 "$SPLITS"); do
     algo=${rest%%:*}
     opts=${rest#*:}
     # The refit on all training ratings runs ceil(30% of the selected epoch) more epochs
-    # (src/core/models/autorec_fit.cpp); the history holds the selection run.
+    # (src/core/models/autorec/autorec_fit.cpp); the history holds the selection run.
     "${PSQL[@]}" <<SQL
 SET client_min_messages = warning;
 CALL autorec_train('bench_$label', '$algo', 'ml1m_train', '$opts');
