@@ -2,21 +2,25 @@
 # The benchmark report: accuracy on MovieLens 100K's official folds, training time, model size,
 # peak backend memory, recommend() latency under pgbench, and scaling on synthetic data, all
 # through SQL on the project's local PostgreSQL; writes report.md and PNG plots.
-# Usage: bench/run.sh [--smoke] [--report-only] [ML-100K dir]
+# Usage: bench/run.sh [--smoke] [--report-only] [--memory] [ML-100K dir]
 #   default: ../shared/data/ml-100k, models from bench/models.txt, output in bench/
 #   --smoke: a synthetic 100K set only, bench/smoke_models.txt, output in a temporary directory
 #            (what CI runs so that the command cannot rot)
 #   --report-only: no measuring; writes report.md and the plots again from the measurements
 #            stored by the last run (tables bench_* in the benchmark database)
+#   --memory: also bench/memory.sh (training memory estimate against the measured peak, each
+#            family with three option sets), its table in memory.md next to report.md
 source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/lib.sh"
 
 SMOKE=0
 REPORT_ONLY=0
+MEMORY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) SMOKE=1; shift ;;
     --report-only) REPORT_ONLY=1; shift ;;
+    --memory) MEMORY=1; shift ;;
     *) break ;;
   esac
 done
@@ -245,4 +249,8 @@ labels = system("awk '{print \$1}' $WORK/scale.dat | uniq | tr '\n' ' '")
 plot for [l in labels] sprintf("< grep '^%s ' $WORK/scale.dat", l) using 2:3 with linespoints title l
 GP
 echo "report: $OUT/report.md"
+if [ $MEMORY = 1 ]; then
+  log "training memory: estimate against measured peak"
+  MEMORY_OUT=$OUT/memory.md bash "$ROOT/bench/memory.sh" "$([ $SMOKE = 1 ] && echo --synthetic || echo "$DATA")"
+fi
 ls "$OUT"/*.png
