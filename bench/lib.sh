@@ -50,3 +50,30 @@ SELECT item_id, extract(year FROM to_date(nullif(released, ''), 'DD-Mon-YYYY')):
   FROM ml_item;
 SQL
 }
+
+# synthetic TABLE USERS ITEMS RATINGS: seeded synthetic ratings with long-tailed item popularity
+# and latent tastes; synthetic_features TABLE PREFIX: PREFIX_user_features, PREFIX_item_features.
+synthetic() {
+  "${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $1;
+SELECT setseed(0.42);
+CREATE TABLE $1 AS
+SELECT DISTINCT ON (u, i) u AS user_id, i AS item_id,
+       greatest(1, least(5, round(3 + 1.2 * sin(u * 0.37 + i * 0.11) + 0.8 * cos(u * 0.05 - i * 0.23)
+                                  + (random() - 0.5))))::smallint AS rating
+  FROM (SELECT (random() * ($2 - 1))::int + 1 AS u, (power(random(), 2.5) * ($3 - 1))::int + 1 AS i
+          FROM generate_series(1, ($4 * 1.1)::bigint)) s;
+SQL
+}
+synthetic_features() {
+  "${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS $2_user_features, $2_item_features;
+CREATE TABLE $2_user_features AS
+SELECT DISTINCT user_id, (user_id % 7)::text AS grp, 18 + user_id % 50 AS age FROM $1;
+CREATE TABLE $2_item_features AS
+SELECT DISTINCT item_id, ARRAY[(item_id % 19)::text, (item_id % 5)::text] AS genres,
+       1950 + item_id % 60 AS year FROM $1;
+SQL
+}

@@ -2,21 +2,25 @@
 # The benchmark report: accuracy on MovieLens 100K's official folds, training time, model size,
 # peak backend memory, recommend() latency under pgbench, and scaling on synthetic data, all
 # through SQL on the project's local PostgreSQL; writes report.md and PNG plots.
-# Usage: bench/run.sh [--smoke] [--report-only] [ML-100K dir]
+# Usage: bench/run.sh [--smoke] [--report-only] [--memory] [ML-100K dir]
 #   default: ../shared/data/ml-100k, models from bench/models.txt, output in bench/
 #   --smoke: a synthetic 100K set only, bench/smoke_models.txt, output in a temporary directory
 #            (what CI runs so that the command cannot rot)
 #   --report-only: no measuring; writes report.md and the plots again from the measurements
 #            stored by the last run (tables bench_* in the benchmark database)
+#   --memory: also bench/memory.sh (training memory estimate against the measured peak, each
+#            family with three option sets), its table in memory.md next to report.md
 source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/lib.sh"
 
 SMOKE=0
 REPORT_ONLY=0
+MEMORY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) SMOKE=1; shift ;;
     --report-only) REPORT_ONLY=1; shift ;;
+    --memory) MEMORY=1; shift ;;
     *) break ;;
   esac
 done
@@ -53,30 +57,6 @@ measure() {
   -c "CREATE TABLE bench_run AS SELECT now() AS started, '$(cut -d' ' -f1-3 /proc/loadavg)'::text AS load_at_start"
 
 # Folds: the official ones, or (smoke) one 80/20 split of a synthetic set.
-synthetic() {  # synthetic TABLE USERS ITEMS RATINGS: long-tailed item popularity, latent tastes
-  "${PSQL[@]}" <<SQL
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS $1;
-SELECT setseed(0.42);
-CREATE TABLE $1 AS
-SELECT DISTINCT ON (u, i) u AS user_id, i AS item_id,
-       greatest(1, least(5, round(3 + 1.2 * sin(u * 0.37 + i * 0.11) + 0.8 * cos(u * 0.05 - i * 0.23)
-                                  + (random() - 0.5))))::smallint AS rating
-  FROM (SELECT (random() * ($2 - 1))::int + 1 AS u, (power(random(), 2.5) * ($3 - 1))::int + 1 AS i
-          FROM generate_series(1, ($4 * 1.1)::bigint)) s;
-SQL
-}
-synthetic_features() {  # synthetic_features TABLE PREFIX: PREFIX_user_features, PREFIX_item_features
-  "${PSQL[@]}" <<SQL
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS $2_user_features, $2_item_features;
-CREATE TABLE $2_user_features AS
-SELECT DISTINCT user_id, (user_id % 7)::text AS grp, 18 + user_id % 50 AS age FROM $1;
-CREATE TABLE $2_item_features AS
-SELECT DISTINCT item_id, ARRAY[(item_id % 19)::text, (item_id % 5)::text] AS genres,
-       1950 + item_id % 60 AS year FROM $1;
-SQL
-}
 if [ $SMOKE = 1 ]; then
   synthetic smoke_all 1000 1700 100000
   "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS u1_base, u1_test, ml100k" \
@@ -269,4 +249,8 @@ labels = system("awk '{print \$1}' $WORK/scale.dat | uniq | tr '\n' ' '")
 plot for [l in labels] sprintf("< grep '^%s ' $WORK/scale.dat", l) using 2:3 with linespoints title l
 GP
 echo "report: $OUT/report.md"
+if [ $MEMORY = 1 ]; then
+  log "training memory: estimate against measured peak"
+  MEMORY_OUT=$OUT/memory.md bash "$ROOT/bench/memory.sh" "$([ $SMOKE = 1 ] && echo --synthetic || echo "$DATA")"
+fi
 ls "$OUT"/*.png

@@ -22,6 +22,23 @@ const char* feature_kind_name(FeatureKind k) {
   }
 }
 
+size_t FeatureTable::values() const {
+  size_t n = 0;
+  for (const FeatureColumn& c : columns) n += c.numbers.size() + c.tokens.size();
+  return n;
+}
+
+size_t FeatureTable::bytes() const {
+  size_t n = ids.capacity() * sizeof(int64_t) + columns.capacity() * sizeof(FeatureColumn);
+  for (const FeatureColumn& c : columns) {
+    n += c.numbers.capacity() * sizeof(double) + c.offsets.capacity() * sizeof(uint32_t) +
+         c.tokens.capacity() * sizeof(std::string);
+    for (const std::string& t : c.tokens)
+      if (t.size() >= sizeof(std::string) / 2) n += t.capacity() + 1;  // beyond the inline buffer
+  }
+  return n;
+}
+
 void FeatureTable::validate(const std::string& what) const {
   for (const FeatureColumn& c : columns) {
     const bool ok = c.kind == FeatureKind::Numeric

@@ -43,6 +43,8 @@ struct FeatureTable {
 
   size_t rows() const { return ids.size(); }
   bool empty() const { return ids.empty() && columns.empty(); }
+  size_t values() const;  // numbers and tokens over all columns
+  size_t bytes() const;   // memory held, for training memory estimates
   // Throws Error(DataError) for a repeated id or ragged columns; `what` names the source in
   // messages ("user_features").
   void validate(const std::string& what) const;

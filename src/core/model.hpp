@@ -110,6 +110,29 @@ struct Contribution {
   double contribution;  // share of the prediction
 };
 
+// What a training's memory depends on besides the options (Model::estimated_memory).
+struct TrainingSize {
+  int32_t n_users = 0, n_items = 0;
+  size_t nnz = 0;
+  int threads = 1;            // the threads fit() runs on, resolved (>= 1)
+  size_t feature_rows = 0;     // rows of the user and item feature tables
+  size_t feature_values = 0;   // numbers and tokens in them (what encoding turns into entries)
+  size_t feature_indices = 0;  // distinct encoded features (FeatureEncoder sizes)
+};
+
+// A model's memory in bytes, by phase.
+struct MemoryEstimate {
+  size_t training = 0;  // peak while fit() runs, the kept state included
+  size_t kept = 0;      // what the fitted model holds (weights, serving precomputation)
+  size_t saved = 0;     // what save() writes
+};
+
+// sizeof(T) * n1 * n2 * ... as a size_t, for estimates.
+template <typename T>
+constexpr size_t bytes_of(double n) {
+  return n > 0 ? static_cast<size_t>(n * static_cast<double>(sizeof(T))) : 0;
+}
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -136,15 +159,13 @@ class Model {
                 "model algorithm \"" + algorithm() + "\" does not use user or item features");
   }
 
-  // Upper estimate of the bytes fit() allocates beyond the training data the Recommender
-  // already holds (ratings matrix, baseline), used to refuse a training that would exceed
-  // autorec.max_training_memory before it allocates. The default assumes two working copies of
-  // the ratings and 256 bytes per user and per item (e.g. 32 double factors each); families
-  // whose parameters grow otherwise (item-item similarities, hidden layers) should override it.
-  virtual size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const {
-    return 2 * nnz * (sizeof(int32_t) + sizeof(float)) +
-           (static_cast<size_t>(n_users) + static_cast<size_t>(n_items)) * 256;
-  }
+  // Upper estimate of the memory fit() needs beyond the training data the Recommender already
+  // holds (ratings matrix, id maps, baseline, features), used to refuse a training that would
+  // exceed autorec.max_training_memory before anything is allocated. Each family overrides it
+  // next to the code that allocates, counting the options that scale memory (factors, hidden
+  // layers, neighbours, threads). The Recommender adds its own data and the serialized copies
+  // the glue makes while the model is alive (see MemoryEstimate).
+  virtual MemoryEstimate estimated_memory(const TrainingSize& size) const = 0;
 
   // Predicted rating (before clipping to the training range), or the ranking score of one
   // item for a ranking family.

@@ -114,6 +114,15 @@ struct ValidationSplit {
 };
 ValidationSplit split_for_validation(const RatingMatrix& m, double fraction, uint64_t seed);
 
+// Bytes training_part() allocates for a split of `fraction` (0 for none): the training part's
+// CSR and CSC, the validation triples and the triples the split is built from.
+inline size_t validation_split_bytes(size_t nnz, int32_t n_users, int32_t n_items,
+                                     double fraction) {
+  if (!(fraction > 0)) return 0;
+  return nnz * (4 * sizeof(float) + sizeof(Triple)) +
+         (static_cast<size_t>(n_users) + static_cast<size_t>(n_items) + 2) * sizeof(int64_t);
+}
+
 // What a model that stops early on validation trains on: with fraction > 0, fills `split` and
 // returns split.train; returns `full` (and leaves no validation ratings) when fraction is 0 or
 // either part of the split would be empty.

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <thread>
 
+#include "core/features.hpp"
 #include "core/registry.hpp"
 #include "core/serialize.hpp"
 
@@ -79,9 +81,22 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
     add_ids(features->users.ids, features->items.ids);
   }
   ctx.check_interrupt();
-  if (ctx.memory_check)
-    ctx.memory_check(estimated_training_bytes(users_.size(), items_.size(), ratings_.nnz(),
-                                              raw.size()));
+  if (ctx.memory_check) {
+    TrainingSize size;
+    size.n_users = users_.size();
+    size.n_items = items_.size();
+    size.nnz = ratings_.nnz();
+    size.threads = training_threads();
+    size_t feature_bytes = 0;
+    if (features)
+      for (const FeatureTable* t : {&features->users, &features->items}) {
+        size.feature_rows += t->rows();
+        size.feature_values += t->values();
+        size.feature_indices += FeatureEncoder::learn(*t, 0).size();
+        feature_bytes += t->bytes();
+      }
+    ctx.memory_check(estimated_training_bytes(size, raw.size(), feature_bytes));
+  }
   // When the baseline is the model its epochs are the training's; for the other families it is
   // their fallback (or an input), and their own epochs make the history.
   baseline_ = fit_baseline_ ? fit_biases(ratings_, bias_options_, &ctx, baseline_is_training_)
@@ -139,19 +154,38 @@ void Recommender::refresh_features(const FeatureSet& features) {
   model_->refresh_features(data(&features));
 }
 
-size_t Recommender::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz,
-                                             size_t raw_rows) const {
-  const size_t users = static_cast<size_t>(n_users), items = static_cast<size_t>(n_items);
-  size_t input = raw_rows * (2 * sizeof(int64_t) + sizeof(double));
-  // CSR and CSC, each an index and a value per rating plus one offset per row.
-  size_t matrix = 2 * nnz * (sizeof(int32_t) + sizeof(float)) + (users + items + 2) * sizeof(int64_t);
-  size_t id_maps = (users + items) * sizeof(int64_t);
-  size_t baseline = (users + items) * sizeof(float);
-  // The serialized copy made after training holds the ratings and id maps once more.
-  size_t serialized = nnz * (sizeof(int32_t) + sizeof(float)) + (users + 1) * sizeof(int64_t) +
-                      id_maps + baseline;
-  return input + matrix + id_maps + baseline + serialized +
-         model_->estimated_training_bytes(n_users, n_items, nnz);
+int Recommender::training_threads() const {
+  if (threads_ > 0) return threads_;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+size_t Recommender::estimated_training_bytes(const TrainingSize& size, size_t raw_rows,
+                                             size_t feature_bytes) const {
+  const double users = size.n_users, items = size.n_items, nnz = static_cast<double>(size.nnz);
+  // The rows as read (user, item id and rating each); the read grows the vector by doubling, so
+  // the last copy and the one before it exist at once.
+  const size_t input = bytes_of<int64_t>(1.5 * 3 * static_cast<double>(raw_rows));
+  // Indexing (build_dataset): sorted id copies, two generations of triples being sorted and the
+  // averaged ones; then CSR and CSC (an index and a value per rating, an offset per row), the
+  // id maps and the baseline.
+  const size_t indexing = bytes_of<Triple>(3.0 * static_cast<double>(raw_rows)) +
+                          bytes_of<int64_t>(2.0 * static_cast<double>(raw_rows));
+  const size_t matrix = bytes_of<int32_t>(4 * nnz) + bytes_of<int64_t>(users + items + 2);
+  const size_t id_maps = bytes_of<int64_t>(users + items);
+  const size_t baseline = bytes_of<float>(2 * (users + items));
+  // serialize() writes the ratings (CSR), id maps and baseline next to the model's own bytes;
+  // the glue holds that buffer, its bytea and the result tuple at once, with the model alive.
+  const size_t saved = bytes_of<float>(2 * nnz) + bytes_of<int64_t>(users + 1) + id_maps +
+                       bytes_of<float>(users + items);
+  constexpr size_t kSerializedCopies = 3;
+  const MemoryEstimate m = model_->estimated_memory(size);
+  const size_t end = m.kept + kSerializedCopies * (saved + m.saved);
+  const size_t total = input + feature_bytes +
+                      std::max(indexing, matrix + id_maps + baseline + std::max(m.training, end));
+  // What the allocator adds to what is asked of it: the arenas of the worker threads, blocks
+  // freed but not returned to the system, code pages touched for the first time (bench/memory.sh
+  // measures estimates of 1.03 to 1.5 times the peak without it).
+  return total + total / 8;
 }
 
 std::vector<uint8_t> Recommender::serialize() const {

@@ -37,8 +37,8 @@ class Recommender {
   // Step 2: train on the ratings (and the features of feature_sources(), if the family has
   // any: their users and items join the id maps even without ratings, so that they can be
   // scored). Calls ctx.memory_check (if set) with estimated_training_bytes() once the ratings
-  // are indexed, before the model allocates. A rating family refuses implicit input
-  // (raw.implicit) with Error(InvalidParameter): see ratings_required().
+  // are indexed, before the baseline and the model allocate. A rating family refuses implicit
+  // input (raw.implicit) with Error(InvalidParameter): see ratings_required().
   void fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* features = nullptr);
 
   // The feature sources the model reads (empty for families without side information).
@@ -48,11 +48,14 @@ class Recommender {
   // families without features.
   void refresh_features(const FeatureSet& features);
 
-  // Estimated peak bytes of a training on `raw_rows` input rows that index to n_users x n_items
-  // with nnz distinct pairs: the input, the ratings matrix (CSR + CSC), id maps, baseline and
-  // the model's own estimate (Model::estimated_training_bytes).
-  size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz,
-                                   size_t raw_rows) const;
+  // Estimated peak bytes of a training on `raw_rows` input rows (and `feature_bytes` of feature
+  // tables) that index to `size`: the input, the ratings matrix (CSR + CSC), id maps, baseline,
+  // then the larger of the model's training peak and what the end of a training holds at once:
+  // the fitted model and the serialized copies the glue makes of it (Model::estimated_memory).
+  size_t estimated_training_bytes(const TrainingSize& size, size_t raw_rows,
+                                  size_t feature_bytes = 0) const;
+  // The threads a training runs on: the option `threads`, 0 meaning every core.
+  int training_threads() const;
 
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Recommender> deserialize(const uint8_t* data, size_t n);

@@ -753,13 +753,21 @@ TEST(Knn, EstimatesTrainingMemoryFromTheNeighbourCap) {
   KnnOptions o;
   o.spec.max_neighbors = 250;
   KnnModel item{o};
+  auto size = [](int32_t users, int32_t items, size_t nnz) {
+    TrainingSize s;
+    s.n_users = users;
+    s.n_items = items;
+    s.nnz = nnz;
+    s.threads = 2;
+    return s;
+  };
   // 50,000 items x 250 neighbours: at least the graph and its transpose (8 + 12 bytes an entry).
-  const size_t est = item.estimated_training_bytes(40000, 50000, 2000000);
+  const size_t est = item.estimated_memory(size(40000, 50000, 2000000)).training;
   EXPECT_GE(est, size_t{50000} * 250 * 20);
   EXPECT_LE(est, size_t{2} << 30);  // what the benchmark shows fits in 2 GB
   o.spec.kind = KnnKind::User;
   KnnModel user{o};
-  EXPECT_LT(user.estimated_training_bytes(1000, 50000, 2000000), est);
+  EXPECT_LT(user.estimated_memory(size(1000, 50000, 2000000)).training, est);
   // A small catalogue caps the neighbours at the other rows, not at max_neighbors.
-  EXPECT_LT(item.estimated_training_bytes(10, 12, 60), size_t{12} * 250 * 20);
+  EXPECT_LT(item.estimated_memory(size(10, 12, 60)).training, size_t{12} * 250 * 20);
 }

@@ -49,6 +49,8 @@ class BaselineModel : public Model {
   // The baseline is this model: its options carry no prefix, its epochs are the training.
   BaselineUse baseline_use() const override { return {true, "", true}; }
   void fit(const TrainingData& data, FitContext& ctx) override;
+  // Nothing of its own: the biases are the Recommender's (fit_biases).
+  MemoryEstimate estimated_memory(const TrainingSize&) const override { return {}; }
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
   void save(Writer&) const override {}

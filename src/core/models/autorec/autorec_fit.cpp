@@ -41,6 +41,90 @@ double initial_output_bias(const std::vector<float>& target, Activation decoder)
 
 }  // namespace
 
+namespace {
+
+// Bytes of the optimiser state next to the weights and their gradient, in weight vectors:
+// L-BFGS keeps 5 curvature pairs and 2 spare ones, a direction, a trial point and its gradient
+// and the iterate (16); Adam its two moments, RProp its steps and last signs.
+double optimizer_vectors(OptimizerKind k) {
+  return k == OptimizerKind::Lbfgs ? 16 : 2;
+}
+
+// Peak bytes of one train_network() on a network of `params` weights and hidden `sizes` over
+// `n_examples` examples and `nnz` entries: weights, gradient, best weights, optimiser state;
+// the workspace (pre-activation, activation and derivative of every hidden layer for all
+// examples, the dropout mask and masked activations, one dense layer's gradient, a delta per
+// entry); the full batch's and a mini-batch's entry lists, and a corrupted input copy.
+double training_pass_bytes(double params, const std::vector<int32_t>& sizes, double n_examples,
+                           double nnz, const TrainSettings& s, bool validate) {
+  double units = 0, widest = 0, dense = 0;
+  for (size_t l = 0; l < sizes.size(); ++l) {
+    units += sizes[l];
+    widest = std::max<double>(widest, sizes[l]);
+    if (l > 0) dense = std::max(dense, static_cast<double>(sizes[l]) * sizes[l - 1]);
+  }
+  const double state = 4 * params * (2 + (validate ? 1 : 0) + optimizer_vectors(s.optimizer));
+  const double ws = 4 * n_examples * (3 * units + (s.dropout > 0 ? 2 * widest : 0)) + 4 * dense +
+                    4 * nnz;
+  const double batches = 12 * nnz * (s.optimizer == OptimizerKind::Adam ? 2 : 1);
+  return state + ws + batches + (s.denoising > 0 ? 4 * nnz : 0);
+}
+
+}  // namespace
+
+MemoryEstimate AutoRecModel::estimated_memory(const TrainingSize& size) const {
+  const bool items = config_.item_based;
+  const double n_features = items ? size.n_users : size.n_items;
+  const double n_examples = items ? size.n_items : size.n_users;
+  const double nnz = static_cast<double>(size.nnz);
+  const std::vector<int32_t>& h = config_.hidden;
+  NetShape shape{static_cast<int32_t>(n_features), h, config_.encoder, config_.decoder,
+                 config_.tied};
+  const double params = static_cast<double>(AutoRecNet<float>::count_params(shape));
+  const bool validate = config_.validation_fraction > 0;
+  MemoryEstimate m;
+  m.saved = static_cast<size_t>(4 * params + n_features);
+  // Kept: the weights, the code of every example, which features and examples were trained.
+  m.kept = static_cast<size_t>(4 * params + 4 * n_examples * h.back() + n_features + n_examples);
+  // The data: the validation split, the examples with their inputs and targets (per entry a
+  // feature, a value, an input and a target), the validation entries; the refit's copy of all
+  // of it on all ratings exists at the same time.
+  const double data = static_cast<double>(validation_split_bytes(
+                          size.nnz, size.n_users, size.n_items, config_.validation_fraction)) +
+                      16 * nnz + 8 * n_examples + (validate && config_.refit ? 16 * nnz : 0);
+  TrainSettings s = config_.train;
+  double peak = training_pass_bytes(params, h, n_examples, nnz, s, validate);
+  if (config_.pretrain && h.size() > 1) {
+    // Stage 1: a one-layer network trained by L-BFGS, the full network's weights alive.
+    NetShape first{shape.n_features, {h[0]}, config_.encoder, config_.decoder, config_.tied};
+    TrainSettings s1 = s;
+    s1.optimizer = OptimizerKind::Lbfgs;
+    s1.dropout = s1.denoising = 0;
+    const double p1 = static_cast<double>(AutoRecNet<float>::count_params(first));
+    peak = std::max(peak, 4 * params + training_pass_bytes(p1, {h[0]}, n_examples, nnz, s1,
+                                                           validate));
+    // Dense stages: the codes below as a dense data set (32 bytes per value with inputs,
+    // targets, entry lists and deltas) next to the full network's forward workspace.
+    double units = 0;
+    for (int32_t u : h) units += u;
+    const int k = static_cast<int>(h.size());
+    for (int l = 1; l < k - l; ++l) {
+      const double values = n_examples * h[static_cast<size_t>(l - 1)];
+      NetShape stage{h[static_cast<size_t>(l - 1)], {h[static_cast<size_t>(l)]}, config_.encoder,
+                     config_.encoder, config_.tied};
+      s1 = s;
+      s1.dropout = s1.denoising = 0;
+      const double pl = static_cast<double>(AutoRecNet<float>::count_params(stage));
+      peak = std::max(peak, 4 * params + 12 * n_examples * units + 32 * values +
+                                training_pass_bytes(pl, {h[static_cast<size_t>(l)]}, n_examples,
+                                                    values, s1, validate));
+    }
+  }
+  // The weights are in `peak` already; the codes and flags are not.
+  m.training = static_cast<size_t>(data + peak + static_cast<double>(m.kept) - 4 * params);
+  return m;
+}
+
 TrainProblem AutoRecModel::make_problem(const SparseExamples& examples,
                                         const std::vector<Triple>& validation,
                                         const RatingMatrix& full) const {

@@ -97,13 +97,25 @@ void ContentModel::check_options() const {
                 "example '{\"item_features\": \"movies\"}'.");
 }
 
-size_t ContentModel::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const {
-  // Training triples (and a copy in CSR), per-entity rows (~16 features each), parameters and a
-  // best copy for early stopping, serving vectors.
-  const size_t entities = static_cast<size_t>(n_users) + static_cast<size_t>(n_items);
-  const size_t k = static_cast<size_t>(opt_.factors) + 1;
-  return nnz * (sizeof(Triple) + sizeof(uint32_t)) * 2 + entities * 16 * 8 +
-         entities * k * sizeof(float) * 3 + entities * 8;
+MemoryEstimate ContentModel::estimated_memory(const TrainingSize& size) const {
+  const double entities = static_cast<double>(size.n_users) + size.n_items;
+  const double nnz = static_cast<double>(size.nnz), k = opt_.factors;
+  const double ids = opt_.use_ids ? entities : 0;
+  const double n_f = static_cast<double>(size.feature_indices) + ids;  // w_ and v_ rows
+  // Encoded rows: an (index, value) pair per feature value and id, an offset per entity.
+  const double rows = 8 * (static_cast<double>(size.feature_values) + ids) + 8 * entities;
+  const double params = 4 * n_f * (k + 1);
+  MemoryEstimate m;
+  m.saved = static_cast<size_t>(8 * ids + params + rows);
+  // Kept: parameters, encoded rows, the id lists, and per entity the serving side (a double
+  // and k floats); the encoders' vocabularies are in the feature tables' bytes already.
+  m.kept = m.saved + static_cast<size_t>(entities * (8 + 4 * k));
+  // Training adds a best copy of the parameters (early stopping), the shuffled training
+  // triples, the validation split (its own CSR + CSC and triples) and per-thread scratch.
+  const double split = opt_.validation_fraction > 0 ? 16 * nnz + 12 * nnz : 0;
+  m.training = m.kept + static_cast<size_t>((opt_.validation_fraction > 0 ? params : 0) +
+                                            12 * nnz + split + 8 * (k + 1) * size.threads);
+  return m;
 }
 
 void ContentModel::encode_rows(const TrainingData& data) {

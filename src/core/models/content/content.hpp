@@ -44,7 +44,7 @@ class ContentModel : public Model {
   }
   void fit(const TrainingData& data, FitContext& ctx) override;
   void refresh_features(const TrainingData& data) override;
-  size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const override;
+  MemoryEstimate estimated_memory(const TrainingSize& size) const override;
 
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;

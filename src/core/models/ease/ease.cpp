@@ -180,6 +180,18 @@ size_t EaseModel::estimated_training_bytes(int32_t n_users, int32_t n_items, siz
   return bytes >= static_cast<double>(SIZE_MAX) ? SIZE_MAX : static_cast<size_t>(bytes);
 }
 
+MemoryEstimate EaseModel::estimated_memory(const TrainingSize& size) const {
+  const double n = size.n_items;
+  // B: dense items x items, or the pruned rows (an index and a value an entry).
+  const double kept = pruned() ? 8.0 * n * std::min<double>(opt_.prune_to, n)
+                               : (opt_.double_precision ? 8.0 : 4.0) * n * n;
+  MemoryEstimate m;
+  m.training = estimated_training_bytes(size.n_users, size.n_items, size.nnz);
+  m.kept = bytes_of<char>(kept);
+  m.saved = m.kept;
+  return m;
+}
+
 void EaseModel::fit(const TrainingData& data, FitContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
   const RatingMatrix& m = *data.ratings;

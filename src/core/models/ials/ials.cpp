@@ -238,6 +238,16 @@ size_t IalsModel::estimated_training_bytes(int32_t n_users, int32_t n_items, siz
   return static_cast<size_t>(total);
 }
 
+MemoryEstimate IalsModel::estimated_memory(const TrainingSize& size) const {
+  const double d = opt_.factors;
+  const double factors = 4 * d * (static_cast<double>(size.n_users) + size.n_items);
+  MemoryEstimate m;
+  m.training = estimated_training_bytes(size.n_users, size.n_items, size.nnz);
+  m.kept = bytes_of<char>(factors + 4 * d * d);  // the factors and the fold-in Gramian
+  m.saved = bytes_of<char>(factors);
+  return m;
+}
+
 Eigen::VectorXf IalsModel::user_vector(const UserProfile& user) const {
   if (user.index >= 0 && user.index < U_.rows()) return U_.row(user.index).transpose();
   std::vector<int32_t> items;

@@ -59,6 +59,16 @@ size_t ItemKnnModel::estimated_training_bytes(int32_t n_users, int32_t n_items,
   return static_cast<size_t>(bytes);
 }
 
+MemoryEstimate ItemKnnModel::estimated_memory(const TrainingSize& size) const {
+  const double n = size.n_items;
+  const double entries = n * std::min<double>(opt_.k, std::max(0.0, n - 1));
+  MemoryEstimate m;
+  m.training = estimated_training_bytes(size.n_users, size.n_items, size.nnz);
+  m.kept = bytes_of<char>(8.0 * entries + 8.0 * (n + 1));  // the neighbour graph (CSR)
+  m.saved = m.kept;
+  return m;
+}
+
 void ItemKnnModel::fit(const TrainingData& data, FitContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
   const RatingMatrix x = weighted_matrix(*data.ratings, opt_.weighting);

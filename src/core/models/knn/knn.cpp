@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <thread>
 
 #include "core/models/baseline.hpp"
 #include "core/options.hpp"
@@ -104,17 +103,21 @@ void KnnModel::fit(const TrainingData& data, FitContext& ctx) {
   ctx.notice(buf);
 }
 
-size_t KnnModel::estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const {
+MemoryEstimate KnnModel::estimated_memory(const TrainingSize& size) const {
   const bool item = opt_.spec.kind == KnnKind::Item;
-  const double n_x = item ? n_items : n_users;
+  const double n_x = item ? size.n_items : size.n_users;
+  const double nnz = static_cast<double>(size.nnz), entities = size.n_users + size.n_items;
   // Neighbour entries: at most max_neighbors per row, and never more than the other rows.
   const double entries = n_x * std::min<double>(opt_.spec.max_neighbors, std::max(0.0, n_x - 1));
-  const double threads = std::max(1u, std::thread::hardware_concurrency());
-  // Peak: per-row lists and the CSR graph while assembling (8 + 8 bytes an entry), then the
-  // graph and its transpose (8 + 12); 48 bytes of pair sums per row and thread; residuals.
-  const double bytes = 20 * entries + 48 * n_x * threads + 8.0 * static_cast<double>(nnz) +
-                       16.0 * (static_cast<double>(n_users) + n_items);
-  return static_cast<size_t>(bytes);
+  MemoryEstimate m;
+  // Kept: the graph (an 8-byte entry per neighbour) and its transpose (12 bytes), row offsets,
+  // the per-row statistics and the similarity inputs kept for fold-in.
+  m.kept = static_cast<size_t>(20 * entries + 16 * n_x + 8 * nnz + 16 * entities);
+  // Training: per-row lists and the CSR graph while assembling (8 + 8 bytes an entry), then
+  // the graph and its transpose; 48 bytes of pair sums per row and thread.
+  m.training = m.kept + static_cast<size_t>(48 * n_x * size.threads);
+  m.saved = static_cast<size_t>(8 * entries + 8 * n_x);
+  return m;
 }
 
 void KnnModel::prepare() {

@@ -54,7 +54,7 @@ class KnnModel : public Model {
   std::string algorithm() const override { return "knn"; }
 
   void fit(const TrainingData& data, FitContext& ctx) override;
-  size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const override;
+  MemoryEstimate estimated_memory(const TrainingSize& size) const override;
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
   void save(Writer& w) const override;

@@ -20,6 +20,13 @@ class PopularityModel : public Model {
   std::string algorithm() const override { return "popularity"; }
 
   void fit(const TrainingData& data, FitContext& ctx) override;
+  // One count per item, kept; nothing saved.
+  MemoryEstimate estimated_memory(const TrainingSize& size) const override {
+    MemoryEstimate m;
+    m.kept = bytes_of<float>(size.n_items);
+    m.training = m.kept;
+    return m;
+  }
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
   // Nothing to save: the counts are recomputed from the training interactions, which the

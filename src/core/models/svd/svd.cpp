@@ -221,6 +221,26 @@ void SvdModel::fit(const TrainingData& data, FitContext& ctx) {
   prepare_serving(full);
 }
 
+MemoryEstimate SvdModel::estimated_memory(const TrainingSize& size) const {
+  const bool svdpp = opt_.method == SvdOptions::Method::Svdpp;
+  const double users = size.n_users, items = size.n_items, k = opt_.factors;
+  // P, Q (and Y) and the biases, as fit() allocates them.
+  const double params = 4 * k * (users + items * (svdpp ? 2 : 1)) + 4 * (users + items);
+  MemoryEstimate m;
+  m.saved = static_cast<size_t>(params);
+  // Serving: SVD++'s implicit user vectors, the item norms.
+  m.kept = static_cast<size_t>(params + (svdpp ? 4 * k * users : 0) + 4 * items);
+  // Training: the parameters, a best copy when validating, the split, the loop's workspace;
+  // serving is prepared after the loop has freed its own.
+  const bool validate = opt_.validation_fraction > 0;
+  const size_t train = static_cast<size_t>(params * (validate ? 2 : 1)) +
+                       validation_split_bytes(size.nnz, size.n_users, size.n_items,
+                                              opt_.validation_fraction) +
+                       svd_workspace_bytes(opt_, size);
+  m.training = std::max(train, m.kept);
+  return m;
+}
+
 void SvdModel::prepare_serving(const RatingMatrix& m) {
   const SvdParams& p = params_;
   if (opt_.method == SvdOptions::Method::Svdpp) {

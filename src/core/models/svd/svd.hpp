@@ -45,6 +45,7 @@ class SvdModel : public Model {
   std::string algorithm() const override { return "svd"; }
 
   void fit(const TrainingData& data, FitContext& ctx) override;
+  MemoryEstimate estimated_memory(const TrainingSize& size) const override;
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
   void save(Writer& w) const override;

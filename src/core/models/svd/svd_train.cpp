@@ -555,6 +555,32 @@ double validation_rmse(const SvdOptions& opt, const RatingMatrix& train,
 
 }  // namespace
 
+size_t svd_workspace_bytes(const SvdOptions& opt, const TrainingSize& size) {
+  const double nnz = static_cast<double>(size.nnz), threads = size.threads;
+  const double d = opt.factors + 1.0, stride = opt.factors + 9.0;
+  // The longest row a least-squares problem gathers, at most every user or item.
+  const double longest = std::min(nnz, static_cast<double>(std::max(size.n_users, size.n_items)));
+  switch (opt.method) {
+    case SvdOptions::Method::Sgd:  // entries grouped by block, and the grid's offsets
+      return static_cast<size_t>(12 * nnz + 8.0 * 64 * 64);
+    case SvdOptions::Method::Svdpp:  // a visiting order and scratch vectors per thread
+      return static_cast<size_t>(threads * (4 * longest + 8 * d) + 8 * size.n_users);
+    case SvdOptions::Method::Als: {
+      // Per thread: the normal equations (d x d, padded) and a gathered row per rating of the
+      // longest row (grown by doubling); with CG the item blocks' entries, runs and five
+      // vectors per block item (cap * stride >= 64K floats, see build_item_blocks).
+      double per_thread = 4 * (d + 8) * (d + 8) + 2 * 4 * stride * longest + 8 * stride;
+      double shared = 0;
+      if (opt.cg_steps > 0) {
+        per_thread += 5 * 4 * std::max(8.0 * stride, 65536.0);
+        shared = 8 * nnz + 8 * nnz + 16 * size.n_items;
+      }
+      return static_cast<size_t>(threads * per_thread + shared);
+    }
+  }
+  return 0;
+}
+
 int sgd_grid_size(const RatingMatrix& m, int factors) {
   // One block when the data is tiny (threads would only add barriers); otherwise at least 8
   // blocks per stratum to balance the threads, and more when needed to keep one block's user

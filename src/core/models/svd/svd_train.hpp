@@ -17,6 +17,10 @@ void train_svd(const SvdOptions& opt, const RatingMatrix& train,
                const std::vector<Triple>& validation, float clip_lo, float clip_hi,
                SvdParams& params, FitContext& ctx);
 
+// Bytes the training loop of opt.method allocates beyond the parameters: the SGD entry list, ALS
+// per-thread normal equations and conjugate-gradient blocks, SVD++ per-thread visiting orders.
+size_t svd_workspace_bytes(const SvdOptions& opt, const TrainingSize& size);
+
 // Number of user (and item) blocks of the SGD grid: it depends on the data and the factor
 // count only, never on the thread count, which is what makes SGD results identical for any
 // number of threads.
