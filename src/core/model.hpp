@@ -14,6 +14,7 @@
 namespace autorec {
 
 class Writer;
+class Model;
 class Reader;
 struct Biases;
 struct FeatureSet;
@@ -55,7 +56,8 @@ class FitContext {
   // Called once with the estimated peak memory of the training (Recommender::fit, after the
   // ratings are indexed and before the baseline and the model allocate anything); throws to
   // refuse a training that would exceed a limit (autorec.max_training_memory).
-  std::function<void(size_t estimated_bytes)> memory_check;
+  // `model` is the model about to be trained: a refusal adds its memory_hint().
+  std::function<void(size_t estimated_bytes, const Model& model)> memory_check;
 
   bool interrupted() const { return interrupt_check && interrupt_check(); }
   void check_interrupt() const {
@@ -165,6 +167,13 @@ class Model {
   // next to the code that allocates, counting the options that scale memory (factors, hidden
   // layers, neighbours, threads). The Recommender adds its own data and the serialized copies
   // the glue makes while the model is alive (see MemoryEstimate).
+  // What to do when a training of this family is refused by the memory limit of
+  // `budget_bytes`, if the family can say more than the generic hint (e.g. how many items fit);
+  // empty for the generic hint.
+  virtual std::string memory_hint(size_t budget_bytes) const {
+    (void)budget_bytes;
+    return {};
+  }
   virtual MemoryEstimate estimated_memory(const TrainingSize& size) const = 0;
 
   // Predicted rating (before clipping to the training range), or the ranking score of one

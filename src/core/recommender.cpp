@@ -95,7 +95,7 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
         size.feature_indices += FeatureEncoder::learn(*t, 0).size();
         feature_bytes += t->bytes();
       }
-    ctx.memory_check(estimated_training_bytes(size, raw.size(), feature_bytes));
+    ctx.memory_check(estimated_training_bytes(size, raw.size(), feature_bytes), *model_);
   }
   // When the baseline is the model its epochs are the training's; for the other families it is
   // their fallback (or an input), and their own epochs make the history.

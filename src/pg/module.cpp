@@ -43,18 +43,22 @@ std::string human_bytes(size_t bytes) {
 
 }  // namespace
 
-void check_training_memory(const char* label, size_t estimated_bytes) {
+void check_training_memory(const char* label, size_t estimated_bytes, const Model* model) {
   if (max_training_memory_kb < 0) return;
-  if (estimated_bytes <= static_cast<size_t>(max_training_memory_kb) * 1024) return;
+  const size_t budget = static_cast<size_t>(max_training_memory_kb) * 1024;
+  if (estimated_bytes <= budget) return;
   std::string setting = pg_call([]() -> std::string {
     return GetConfigOptionByName("autorec.max_training_memory", nullptr, false);
   });
+  std::string hint = model ? model->memory_hint(budget) : std::string();
+  if (hint.empty())
+    hint = "Raise autorec.max_training_memory (superuser: SET, ALTER ROLE ... SET or "
+           "postgresql.conf), or shrink the model: fewer factors, hidden units or neighbours, "
+           "or fewer users and items in the source.";
   throw Error(ErrorKind::ResourceLimit,
               std::string(label) + " needs an estimated " + human_bytes(estimated_bytes) +
                   " of memory, more than autorec.max_training_memory (" + setting + ")",
-              "Raise autorec.max_training_memory (superuser: SET, ALTER ROLE ... SET or "
-              "postgresql.conf), or shrink the model: fewer factors, hidden units or neighbours, "
-              "or fewer users and items in the source.");
+              hint);
 }
 
 }  // namespace autorec::pg

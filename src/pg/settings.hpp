@@ -3,6 +3,10 @@
 
 #include <cstddef>
 
+namespace autorec {
+class Model;
+}
+
 namespace autorec::pg {
 
 // autorec.max_training_memory, in kB; -1 means no limit.
@@ -12,7 +16,8 @@ extern int max_training_memory_kb;
 int default_max_training_memory_kb();
 
 // Throws Error(ResourceLimit) with the estimate and a hint when `estimated_bytes` exceeds
-// autorec.max_training_memory. `label` names the training ("autorec_train(model)").
-void check_training_memory(const char* label, size_t estimated_bytes);
+// autorec.max_training_memory. `label` names the training ("autorec_train(model)"); the hint is
+// the model's memory_hint() when it has one.
+void check_training_memory(const char* label, size_t estimated_bytes, const Model* model);
 
 }  // namespace autorec::pg

@@ -27,7 +27,9 @@ FitContext fit_context(const std::string& label) {
   // Only reads the flags the signal handlers set; CHECK_FOR_INTERRUPTS runs later, in guard().
   ctx.interrupt_check = [] { return QueryCancelPending || ProcDiePending; };
   ctx.notice_sink = [label](const std::string& m) { report_progress(label, m); };
-  ctx.memory_check = [label](size_t bytes) { check_training_memory(label.c_str(), bytes); };
+  ctx.memory_check = [label](size_t bytes, const Model& model) {
+    check_training_memory(label.c_str(), bytes, &model);
+  };
   return ctx;
 }
 

@@ -70,9 +70,11 @@ Result run(const std::string& family, const std::string& json, const RawRatings&
   td.users = &d.users;
   td.items = &d.items;
   FitContext ctx;
-  res.est_mb = model->estimated_training_bytes(d.matrix.n_users(), d.matrix.n_items(),
-                                               d.matrix.nnz()) /
-               1048576.0;
+  TrainingSize size;
+  size.n_users = d.matrix.n_users();
+  size.n_items = d.matrix.n_items();
+  size.nnz = d.matrix.nnz();
+  res.est_mb = static_cast<double>(model->estimated_memory(size).training) / 1048576.0;
   const double rss0 = peak_rss_mb();
   double t0 = now();
   model->fit(td, ctx);

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/models/ease/ease.hpp"
 #include "core/options.hpp"
+#include "core/recommender.hpp"
 #include "core/serialize.hpp"
 
 using namespace autorec;
@@ -196,8 +197,15 @@ TEST(Ease, SaveLoadRoundTrip) {
 TEST(Ease, MemoryEstimateAndMaxItems) {
   Options o;
   auto m = make_ease_model(o);
+  auto training = [](const Model& model, int32_t n_users, int32_t n_items, size_t nnz) {
+    TrainingSize size;
+    size.n_users = n_users;
+    size.n_items = n_items;
+    size.nnz = nnz;
+    return model.estimated_memory(size).training;
+  };
   for (int32_t n : {10, 3706, 20000}) {
-    const size_t est = m->estimated_training_bytes(6040, n, 1000000);
+    const size_t est = training(*m, 6040, n, 1000000);
     EXPECT_GE(static_cast<double>(est), 8.0 * n * n);               // two float n x n matrices
     EXPECT_LT(static_cast<double>(est), 8.0 * n * n + 100e6);       // and not much else
     EXPECT_EQ(ease_max_items(static_cast<size_t>(ease_dense_bytes(n, false))), n);
@@ -206,7 +214,7 @@ TEST(Ease, MemoryEstimateAndMaxItems) {
   EXPECT_EQ(ease_max_items(0), 0);
   Options d = Options::parse("{\"precision\": \"double\"}");
   auto md = make_ease_model(d);
-  EXPECT_GE(static_cast<double>(md->estimated_training_bytes(100, 3000, 1000)),
+  EXPECT_GE(static_cast<double>(training(*md, 100, 3000, 1000)),
             16.0 * 3000 * 3000);
   // 1 GB holds 2 float matrices of 11585 items (8 x 11585^2 = 1.07e9 > 2^30 > 8 x 11584^2).
   EXPECT_EQ(ease_max_items(size_t(1) << 30), 11585);
@@ -214,25 +222,30 @@ TEST(Ease, MemoryEstimateAndMaxItems) {
   EXPECT_NE(hint.find("11585 items"), std::string::npos) << hint;
 }
 
-// What the Recommender does before training: the estimate goes to FitContext::memory_check,
-// which refuses with the hint (as the glue's autorec.max_training_memory check does).
+// The Recommender gives the estimate to FitContext::memory_check before anything is
+// allocated, with the model: the glue's refusal (autorec.max_training_memory) uses its hint,
+// which says how many items fit.
 TEST(Ease, MemoryCheckRefusesBeforeTraining) {
-  Options o;
-  auto m = make_ease_model(o);
   const size_t budget = 64u << 20;
-  FitContext ctx;
-  ctx.memory_check = [&](size_t est) {
-    if (est > budget)
-      throw Error(ErrorKind::ResourceLimit, "too much memory", ease_memory_hint(budget));
+  auto train = [&](int32_t n_items) {
+    RawRatings raw;
+    for (int32_t i = 0; i < n_items; ++i) raw.add(i % 50, i, 1.0);
+    auto rec = Recommender::configure("ease", Options());
+    FitContext ctx;
+    ctx.memory_check = [&](size_t est, const Model& model) {
+      if (est > budget)
+        throw Error(ErrorKind::ResourceLimit, "too much memory", model.memory_hint(budget));
+    };
+    rec->fit(raw, ctx);
   };
-  EXPECT_NO_THROW(ctx.memory_check(m->estimated_training_bytes(1000, 2000, 50000)));
+  EXPECT_NO_THROW(train(1000));
   try {
-    ctx.memory_check(m->estimated_training_bytes(1000, 3000, 50000));
+    train(3000);
     ADD_FAILURE() << "3000 items fit in 64 MB?";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit);
     EXPECT_NE(e.hint().find(std::to_string(ease_max_items(budget)) + " items"),
-              std::string::npos);
+              std::string::npos) << e.hint();
   }
 }
 

@@ -173,5 +173,10 @@ TEST(ItemKnn, OptionErrorsAndEstimate) {
   }
   Options o = Options::parse("{\"k\": 50}");
   auto m = make_itemknn_model(o);
-  EXPECT_GE(m->estimated_training_bytes(6040, 3706, 900000), 16.0 * 3706 * 50);
+  TrainingSize size;
+  size.n_users = 6040;
+  size.n_items = 3706;
+  size.nnz = 900000;
+  EXPECT_GE(m->estimated_memory(size).training, 16.0 * 3706 * 50);
+  EXPECT_GE(m->estimated_memory(size).kept, 8.0 * 3706 * 50);
 }

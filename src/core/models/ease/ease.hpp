@@ -37,6 +37,8 @@ struct EaseOptions {
   static EaseOptions read(Options& o);
 };
 
+std::string ease_memory_hint(size_t budget_bytes, bool double_precision);
+
 class EaseModel : public Model {
  public:
   explicit EaseModel(const EaseOptions& o) : opt_(o) {}
@@ -46,6 +48,9 @@ class EaseModel : public Model {
   // The peak of fit() (what estimated_memory() reports as training).
   size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const;
   MemoryEstimate estimated_memory(const TrainingSize& size) const override;
+  std::string memory_hint(size_t budget_bytes) const override {
+    return ease_memory_hint(budget_bytes, opt_.double_precision);
+  }
   // The score of the item (a ranking score, not a rating).
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
