@@ -11,8 +11,9 @@ namespace autorec {
 namespace {
 
 // Fixed block sizes: the split of the work, hence every result, is the same for any number of
-// threads. 32 users keep the output layer's products efficient (the weights are packed once per
-// block); 256 items per block of the output and input weight gradients.
+// threads. The products with the large output weights (items x units) are split by items (the
+// logits, the weight gradient) or by units (the delta of the last hidden layer), so that each
+// task packs only its own slice of them, once per batch.
 constexpr size_t kUserBlock = 32;
 constexpr size_t kItemBlock = 256;
 constexpr size_t kRowBlock = 64;  // output rows per task of a dense layer's weight gradient
@@ -128,10 +129,9 @@ double MultNet<T>::loss(const MultBatch& batch, T* grad, MultWorkspace<T>& ws,
                         static_cast<size_t>(nc) * static_cast<size_t>(dims_[h + 1]));
   };
 
-  // Forward through the hidden layers and the output, and back to the last hidden layer's
-  // delta, one block of users per task.
+  // Forward through the hidden layers, one block of users per task.
   pool.run(user_blocks, [&](size_t t, int) {
-    auto [jb, je] = std::pair<size_t, size_t>(t * kUserBlock, std::min(B, (t + 1) * kUserBlock));
+    const size_t jb = t * kUserBlock, je = std::min(B, (t + 1) * kUserBlock);
     const Eigen::Index c0 = static_cast<Eigen::Index>(jb), nc = static_cast<Eigen::Index>(je - jb);
     // Input layer: only the columns of the user's items.
     auto W0 = weights(0);
@@ -147,9 +147,23 @@ double MultNet<T>::loss(const MultBatch& batch, T* grad, MultWorkspace<T>& ws,
       ws.z[l].middleCols(c0, nc).colwise() += bias(l);
       activate_cols(l, c0, nc);
     }
-    auto out = ws.logits.middleCols(c0, nc);
-    out.noalias() = weights(L - 1) * ws.a[H - 1].middleCols(c0, nc);
-    out.colwise() += bias(L - 1);
+  });
+  // Logits by blocks of items: each task packs only its rows of the (large) output weights.
+  const size_t n_items_z = static_cast<size_t>(n_items());
+  const size_t item_blocks = blocks(n_items_z, kItemBlock);
+  auto item_rows = [&](size_t t) {
+    const Eigen::Index r0 = static_cast<Eigen::Index>(t * kItemBlock);
+    return std::make_pair(r0, static_cast<Eigen::Index>(std::min(n_items_z, (t + 1) * kItemBlock)) - r0);
+  };
+  pool.run(item_blocks, [&](size_t t, int) {
+    auto [r0, nr] = item_rows(t);
+    auto out = ws.logits.middleRows(r0, nr);
+    out.noalias() = weights(L - 1).middleRows(r0, nr) * ws.a[H - 1];
+    out.colwise() += bias(L - 1).segment(r0, nr);
+  });
+  // Softmax, loss and d loss / d logits, by blocks of users.
+  pool.run(user_blocks, [&](size_t t, int) {
+    const size_t jb = t * kUserBlock, je = std::min(B, (t + 1) * kUserBlock);
     double sum = 0;
     for (size_t j = jb; j < je; ++j) {
       auto col = ws.logits.col(static_cast<Eigen::Index>(j));
@@ -162,15 +176,12 @@ double MultNet<T>::loss(const MultBatch& batch, T* grad, MultWorkspace<T>& ws,
         wsum += w;
       }
       if (!grad) continue;
-      // d loss / d logits = (softmax * sum of the weights - targets) / B.
+      // (softmax * sum of the weights - targets) / B.
       col = ((col.array() - lse).exp() * (wsum * inv_b)).matrix();
       for (int64_t k = batch.target_ptr[j]; k < batch.target_ptr[j + 1]; ++k)
         col(batch.target_item[k]) -= static_cast<T>(batch.target_weight[k]) * inv_b;
     }
     ws.partial[t] = sum;
-    if (!grad) return;
-    ws.g[H - 1].middleCols(c0, nc).noalias() = weights(L - 1).transpose() * out;
-    derivative_cols(H - 1, c0, nc);
   });
   double total = 0;
   for (double p : ws.partial) total += p;
@@ -185,15 +196,22 @@ double MultNet<T>::loss(const MultBatch& batch, T* grad, MultWorkspace<T>& ws,
     return Eigen::Map<Vec>(grad + Ly.b, Ly.rows);
   };
 
-  // Output layer: dW = G A^T, db = G 1, by blocks of items.
-  const size_t n_items_z = static_cast<size_t>(n_items());
-  pool.run(blocks(n_items_z, kItemBlock), [&](size_t t, int) {
-    const Eigen::Index r0 = static_cast<Eigen::Index>(t * kItemBlock);
-    const Eigen::Index nr = static_cast<Eigen::Index>(std::min(n_items_z, (t + 1) * kItemBlock)) - r0;
+  // Output layer: dW = G A^T and db = G 1 by blocks of items; the last hidden layer's delta
+  // W^T G by blocks of its units (a reduction over items, so not split by items).
+  pool.run(item_blocks, [&](size_t t, int) {
+    auto [r0, nr] = item_rows(t);
     auto G = ws.logits.middleRows(r0, nr);
     gw(L - 1).middleRows(r0, nr).noalias() = G * ws.a[H - 1].transpose();
     gb(L - 1).segment(r0, nr) = G.rowwise().sum();
   });
+  const size_t last = static_cast<size_t>(dims_[H]);
+  pool.run(blocks(last, kRowBlock), [&](size_t t, int) {
+    const Eigen::Index h0 = static_cast<Eigen::Index>(t * kRowBlock);
+    const Eigen::Index nh = static_cast<Eigen::Index>(std::min(last, (t + 1) * kRowBlock)) - h0;
+    ws.g[H - 1].middleRows(h0, nh).noalias() =
+        weights(L - 1).middleCols(h0, nh).transpose() * ws.logits;
+  });
+  derivative_cols(H - 1, 0, nb);
 
   // Dense layers, from the top: weight gradient by row blocks, then the delta of the layer
   // below by user blocks.
