@@ -3,6 +3,7 @@
 #include "core/registry.hpp"
 
 #include "core/models/autorec/autorec.hpp"
+#include "core/models/autorec/ranking.hpp"
 #include "core/models/baseline.hpp"
 #include "core/models/content/content.hpp"
 #include "core/models/ease/ease.hpp"
@@ -31,6 +32,8 @@ const std::vector<Family>& families() {
        "closed-form item-item model for top-N (Steck 2019); dense in the number of items"},
       {"ials", make_ials_model, ScoreKind::Ranking,
        "implicit alternating least squares for top-N (Hu et al. 2008, Rendle et al. 2022)"},
+      {"ranking_autorec", make_ranking_autorec_model, ScoreKind::Ranking,
+       "multinomial denoising autoencoder over each user's items, for top-N (Liang et al. 2018)"},
       {"itemknn", make_itemknn_model, ScoreKind::Ranking,
        "item-item cosine neighbours on the interaction matrix, for top-N"},
       {"popularity", make_model<PopularityModel>, ScoreKind::Ranking,

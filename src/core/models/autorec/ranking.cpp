@@ -177,6 +177,15 @@ size_t RankingAutoencoderModel::estimated_training_bytes(int32_t n_users, int32_
   return weights + activations + batch + lists;
 }
 
+MemoryEstimate RankingAutoencoderModel::estimated_memory(const TrainingSize& size) const {
+  const size_t params = MultNet<float>::count_params(size.n_items, opt_.hidden);
+  MemoryEstimate m;
+  m.training = estimated_training_bytes(size.n_users, size.n_items, size.nnz);
+  m.kept = params * sizeof(float);
+  m.saved = m.kept;
+  return m;
+}
+
 double RankingAutoencoderModel::predict(const UserProfile& user, int32_t item) const {
   std::vector<int32_t> items;
   std::vector<float> values;

@@ -72,7 +72,9 @@ class RankingAutoencoderModel : public Model {
   std::string algorithm() const override { return "ranking_autorec"; }
 
   void fit(const TrainingData& data, FitContext& ctx) override;
-  size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const override;
+  // The peak of fit() (what estimated_memory() reports as training).
+  size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const;
+  MemoryEstimate estimated_memory(const TrainingSize& size) const override;
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
   void save(Writer& w) const override;
