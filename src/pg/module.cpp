@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/model.hpp"
 #include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 #include "pg/settings.hpp"
