@@ -87,7 +87,8 @@ SELECT model, algorithm, n_users, n_items, n_ratings, pg_size_pretty(size_bytes)
 SQL
 
 log "top-10 recommendations for user $USER_ID (default model: autorec)"
-"${PSQL[@]}" -c "SELECT r.rank, r.item_id, m.title, round(r.score::numeric, 2) AS predicted_rating
+"${PSQL[@]}" -c "SELECT r.rank, r.item_id, m.title,
+                          round(predict_rating($USER_ID, r.item_id)::numeric, 2) AS predicted_rating
                    FROM recommend($USER_ID, 10) WITH ORDINALITY AS r(item_id, score, rank)
                    JOIN movies m USING (item_id) ORDER BY r.rank"
 

@@ -382,14 +382,18 @@ CREATE FUNCTION @extschema@.recommend(user_id bigint, n integer DEFAULT 10, mode
     RETURNS TABLE (item_id bigint, score double precision)
     AS 'MODULE_PATHNAME', 'recommend' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, text, boolean, bigint[]) IS
-    'top-n items for a user, best first (unknown users get the popularity fallback)';
+    'top-n items for a user, best first (unknown users get the popularity fallback). Rating '
+    'families rank by default (option rank_by ''blend'') by a blend of an implicit companion''s '
+    'score and the predicted rating, shown as score; with rank_by ''rating'' by the predicted '
+    'rating, shown clipped to the training range. predict_rating() gives the rating';
 
 CREATE FUNCTION @extschema@.recommend_for_ratings(item_ids bigint[], ratings double precision[],
                                                   n integer DEFAULT 10, model text DEFAULT NULL)
     RETURNS TABLE (item_id bigint, score double precision)
     AS 'MODULE_PATHNAME', 'recommend_for_ratings' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION @extschema@.recommend_for_ratings(bigint[], double precision[], integer, text) IS
-    'top-n items for a user described by ratings given at query time (folded in, no retraining)';
+    'top-n items for a user described by ratings given at query time (folded in, no retraining); '
+    'scores and order as for recommend()';
 
 CREATE FUNCTION @extschema@.predict_rating(user_id bigint, item_id bigint, model text DEFAULT NULL)
     RETURNS double precision

@@ -32,7 +32,8 @@ class Recommender {
  public:
   // Step 1: choose the algorithm and validate every option (cheap; done before reading data).
   // Options shared by all families: seed, threads; baseline_epochs/_reg_user/_reg_item for the
-  // families that get the baseline (rating families, and those whose baseline_use() asks).
+  // families that get the baseline (rating families, and those whose baseline_use() asks);
+  // rank_by ('blend' | 'rating') and rank_beta for rating families (see ranking_scores()).
   static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options);
   // Step 2: train on the ratings (and the features of feature_sources(), if the family has
   // any: their users and items join the id maps even without ratings, so that they can be
@@ -60,11 +61,13 @@ class Recommender {
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Recommender> deserialize(const uint8_t* data, size_t n);
 
-  // Serving, in external ids. A rating family's scores are predicted ratings clipped to the
-  // training range (ranking uses the unclipped scores), and unknown users get the items by their
-  // baseline estimate mu + b_i (mean rating damped towards the global mean). A ranking family's
-  // scores are shown as they are, and unknown users get the popularity ranking: items by their
-  // number of interactions (sum of weights); predict() is then Error(NotSupported).
+  // Serving, in external ids. A rating family ranks by ranking_scores() (the blend by default:
+  // its scores are then the blend, shown as they are; with rank_by 'rating' they are the
+  // predicted ratings clipped to the training range, ranking by the unclipped ones), and
+  // unknown users get the items by their baseline estimate mu + b_i (mean rating damped towards
+  // the global mean; scores: those ratings). A ranking family's scores are shown as they are,
+  // and unknown users get the popularity ranking: items by their number of interactions (sum
+  // of weights); predict() is then Error(NotSupported).
   std::vector<ScoredId> recommend(int64_t user, size_t n, bool exclude_rated,
                                   const std::vector<int64_t>* candidates) const;
   std::vector<ScoredId> recommend_for_ratings(const std::vector<int64_t>& items,
@@ -87,11 +90,26 @@ class Recommender {
   size_t duplicates() const { return duplicates_; }
   double fit_seconds() const { return fit_seconds_; }
 
-  // Scores every item for a training user (index) into out; used by evaluation too.
+  // Scores every item for a training user (index) into out: the model's own scores
+  // (predicted ratings for a rating family).
   void score_user(int32_t user_index, std::vector<float>& out) const;
+  // What recommend() orders by, for every item, into out. A ranking family: its scores. A
+  // rating family trained with rank_by 'blend' (the default): the blend
+  //   b(u, i) = (c(u, i) + eps_u) * g(r(u, i))^beta,  g(r) = (clip(r) - r_min) / (r_max - r_min)
+  // of the companion's score c(u, i) >= 0 (an implicit itemknn model trained in the same call
+  // on the pairs rated in the top quarter of the training range, >= 4 on a 1..5 scale: how likely the user is to consume the item) and the predicted
+  // rating r(u, i) (beta: option rank_beta; eps_u = 1e-3 max_i c(u, i), or 1 when that is 0,
+  // so that items without companion support, or users without a rating >= 4, still follow
+  // their predicted ratings). With rank_by 'rating' (and for models saved before the blend
+  // existed): the predicted ratings.
+  void ranking_scores(const UserProfile& user, std::vector<float>& out) const;
+  // The blend above, for n items (public for benchmarks and tests).
+  static void blend_scores(const float* rating, const float* companion, size_t n, double r_min,
+                           double r_max, double beta, float* out);
+  // The companion ranking model of a rating family ranked by the blend; null otherwise.
+  const Model* companion() const { return companion_.get(); }
+  double rank_beta() const { return rank_beta_; }
   double clip(double r) const;
-  // A score as shown: clipped for rating families, unchanged for ranking families.
-  double shown(double score) const { return scores_ == ScoreKind::Rating ? clip(score) : score; }
 
   // The error for a rating family given input without ratings; `why` says what the input
   // lacks ("the source has no column \"rating\""). Its hint lists the ranking families.
@@ -105,8 +123,9 @@ class Recommender {
   }
   // Adds ids to the id maps; the ratings and the baseline follow the new dense indices.
   void add_ids(const std::vector<int64_t>& users, const std::vector<int64_t>& items);
+  // clip_shown: the scores are ratings, shown clipped.
   std::vector<ScoredId> top_n(const std::vector<float>& scores, size_t n, const SparseRow* exclude,
-                              const std::vector<int64_t>* candidates) const;
+                              const std::vector<int64_t>* candidates, bool clip_shown) const;
   std::vector<ScoredId> popular(size_t n, const std::vector<int64_t>* candidates) const;
 
   std::string algorithm_;
@@ -121,6 +140,9 @@ class Recommender {
   RatingMatrix ratings_;
   Biases baseline_;
   std::unique_ptr<Model> model_;
+  // Rating families ranked by the blend (rank_by 'blend'): the implicit companion and beta.
+  std::unique_ptr<Model> companion_;
+  double rank_beta_ = 0;
   std::vector<EpochStats> history_;
   size_t duplicates_ = 0;
   double fit_seconds_ = 0;

@@ -32,12 +32,12 @@ const std::vector<Family>& families() {
        "closed-form item-item model for top-N (Steck 2019); dense in the number of items"},
       {"ials", make_ials_model, ScoreKind::Ranking,
        "implicit alternating least squares for top-N (Hu et al. 2008, Rendle et al. 2022)"},
-      {"ranking_autorec", make_ranking_autorec_model, ScoreKind::Ranking,
-       "multinomial denoising autoencoder over each user's items, for top-N (Liang et al. 2018)"},
       {"itemknn", make_itemknn_model, ScoreKind::Ranking,
        "item-item cosine neighbours on the interaction matrix, for top-N"},
       {"popularity", make_model<PopularityModel>, ScoreKind::Ranking,
        "the items with the most interactions (sum of weights), the same list for everyone"},
+      {"ranking_autorec", make_ranking_autorec_model, ScoreKind::Ranking,
+       "multinomial denoising autoencoder over each user's items, for top-N (Liang et al. 2018)"},
   };
   return kFamilies;
 }

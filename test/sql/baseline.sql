@@ -5,7 +5,17 @@ SELECT model, algorithm, version, is_default, n_users, n_items, n_ratings, size_
   FROM autorec_models;
 
 -- Top 5 for user 1: best first, rated items excluded.
+-- Rating families rank by default (rank_by 'blend') by an implicit companion's score times the
+-- normalized predicted rating, shown as score (not a rating).
 SELECT item_id, round(score::numeric, 3) AS score FROM recommend(1, 5);
+-- Ranked by rating (rank_by 'rating'): the predicted ratings, clipped, best first; the same
+-- predictions as the default model.
+CALL autorec_train('base_by_rating', 'baseline', 'ratings', '{"rank_by": "rating"}');
+SELECT item_id, round(score::numeric, 3) AS score FROM recommend(1, 5, 'base_by_rating');
+SELECT bool_and(abs(predict_rating(user_id, item_id, 'base_by_rating') -
+                    predict_rating(user_id, item_id, 'base')) < 1e-9) AS same_predictions
+  FROM held_out;
+SELECT autorec_drop_model('base_by_rating') IS NOT NULL AS dropped;
 SELECT count(*) AS rated_in_top FROM recommend(1, 40) r
   JOIN ratings t ON t.user_id = 1 AND t.item_id = r.item_id;
 SELECT count(*) AS rows_with_rated FROM recommend(1, 40, exclude_rated => false);

@@ -440,6 +440,16 @@ TEST(Content, RefreshScoresNewItemsWithoutRetraining) {
   auto copy = Recommender::deserialize(before.data(), before.size());
   copy->refresh_features(p.features);
   EXPECT_EQ(copy->serialize(), rec->serialize());
+  // The ranking companion follows the new items: the refreshed model loads and ranks them.
+  const std::vector<uint8_t> after = rec->serialize();
+  auto loaded = Recommender::deserialize(after.data(), after.size());
+  ASSERT_NE(loaded->companion(), nullptr);
+  const std::vector<int64_t> cold(p.cold_items.begin(), p.cold_items.end());
+  const std::vector<ScoredId> a = rec->recommend(1001, 3, true, &cold);
+  const std::vector<ScoredId> b = loaded->recommend(1001, 3, true, &cold);
+  ASSERT_EQ(a.size(), std::min<size_t>(3, cold.size()));
+  ASSERT_EQ(b.size(), a.size());
+  for (size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k].id, b[k].id);
   // Families without features cannot refresh.
   auto svd = Recommender::configure("svd", Options::parse(R"({"epochs": 1})"));
   FitContext ctx;

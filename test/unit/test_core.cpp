@@ -145,8 +145,10 @@ TEST(Baseline, MatchesHandComputedAls) {
   EXPECT_NEAR(b.user[d.users.find(30)], (7 - 2 * mu - bi200 - bi300) / 4, 1e-6);
 
   // The same epoch through the model: a prediction is mu + b_u + b_i, and a visitor's bias is
-  // folded in with reg_user (ratings lie in [1, 5], so nothing here is clipped).
-  auto rec = trained("baseline", R"({"epochs": 1, "reg_item": 1, "reg_user": 2})");
+  // folded in with reg_user (ratings lie in [1, 5], so nothing here is clipped). Ranked by
+  // rating, recommend_for_ratings shows those predictions.
+  auto rec = trained("baseline",
+                     R"({"epochs": 1, "reg_item": 1, "reg_user": 2, "rank_by": "rating"})");
   const double bu20 = (5 - 2 * mu - bi100 - bi300) / 4;
   EXPECT_NEAR(rec->predict(20, 200), mu + bu20 + bi200, 1e-5);
   const double visitor = (5 - mu - bi100) / (2 + 1);  // one rating of 5 on item 100

@@ -58,7 +58,8 @@ TEST(Registry, RatingFamiliesGetTheBaselineAndShowClippedScores) {
     for (int u = 1; u <= 6; ++u)
       for (int i = 1; i <= 5; ++i)
         if ((u + i) % 3) r.add(u, i, 1 + (u * i) % 5);
-    auto rec = Recommender::configure(f.name, Options::parse("{}"));
+    // Ranked by rating (rank_by 'rating'), a rating family shows clipped predicted ratings.
+    auto rec = Recommender::configure(f.name, Options::parse(R"({"rank_by": "rating"})"));
     FitContext ctx;
     rec->fit(r, ctx);
     EXPECT_EQ(rec->score_kind(), ScoreKind::Rating);
