@@ -83,6 +83,11 @@ struct TrainingData {
   // User and item features read from the model's feature_sources(), keyed by external id;
   // given to fit() and refresh_features() only, null elsewhere.
   const FeatureSet* features = nullptr;
+  // At fit(): whether the values of `ratings` are ratings (explicit input: a rating column) or
+  // interaction weights (implicit input: 1 per interaction, or the weight column). A ranking
+  // family given ratings may use them (weighting, thresholds); what it decides must be saved,
+  // since this is false when a model is loaded.
+  bool explicit_ratings = false;
 };
 
 // Where a family that learns from side information reads it: a table, view or query each

@@ -47,6 +47,15 @@ class Options {
   void reject_unknown(const std::string& algorithm) const;
 
   std::string to_json() const;  // the options as given
+  // Records a fact of the training with the options a model saves (a name no user option
+  // has; read back with boolean()).
+  void record(const std::string& name, bool value) {
+    JsonValue v;
+    v.type = JsonValue::Type::Bool;
+    v.boolean = value;
+    values_[name] = v;
+    known_.insert(name);
+  }
   const std::map<std::string, JsonValue>& values() const { return values_; }
 
  private:

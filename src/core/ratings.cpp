@@ -204,12 +204,12 @@ Dataset build_dataset(const RawRatings& raw) {
   return d;
 }
 
-std::vector<float> item_interactions(const RatingMatrix& m) {
+std::vector<float> item_interactions(const RatingMatrix& m, bool count_users) {
   std::vector<float> out(static_cast<size_t>(m.n_items()));
   for (int32_t i = 0; i < m.n_items(); ++i) {
     SparseRow c = m.item(i);
     double sum = 0;
-    for (size_t k = 0; k < c.n; ++k) sum += c.value[k];
+    for (size_t k = 0; k < c.n; ++k) sum += count_users ? 1.0 : c.value[k];
     out[static_cast<size_t>(i)] = static_cast<float>(sum);
   }
   return out;

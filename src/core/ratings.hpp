@@ -104,8 +104,8 @@ struct Dataset {
 Dataset build_dataset(const RawRatings& raw);
 
 // Interactions per item: the sum of each item's values (its number of interactions for implicit
-// input without weights). The popularity ranking of ranking families.
-std::vector<float> item_interactions(const RatingMatrix& m);
+// input without weights), or with count_users the number of users who interacted with it.
+std::vector<float> item_interactions(const RatingMatrix& m, bool count_users = false);
 
 // Holds out a random fraction of each matrix's ratings (seeded) for validation.
 struct ValidationSplit {

@@ -38,6 +38,10 @@ std::unique_ptr<Model> make_companion(double r_min = 1, double r_max = 5) {
 
 }  // namespace
 
+// Saved with the options: whether the training input held ratings (explicit) or interaction
+// weights. Ranking families' popularity fallback counts raters of ratings, sums weights.
+constexpr const char* kExplicitInputKey = "_explicit_input";
+
 void FitContext::epoch_done(const EpochStats& s) {
   history.push_back(s);
   char buf[160];
@@ -91,16 +95,11 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
   auto start = std::chrono::steady_clock::now();
   if (scores_ == ScoreKind::Rating && raw.implicit)
     throw ratings_required(algorithm_, "the input is implicit (no ratings)");
-  // A ranking family reads any values as interaction weights (added up, > 0); the glue reads
-  // its sources as implicit already, so only direct callers of the core pay for this copy.
-  Dataset d;
-  if (scores_ == ScoreKind::Ranking && !raw.implicit) {
-    RawRatings weights = raw;
-    weights.implicit = true;
-    d = build_dataset(weights);
-  } else {
-    d = build_dataset(raw);
-  }
+  // Explicit input keeps its ratings for a ranking family too (TrainingData::explicit_ratings):
+  // the family decides how to read them (EASE weights by them, itemknn keeps the high ones).
+  Dataset d = build_dataset(raw);
+  explicit_input_ = !raw.implicit;
+  options_.record(kExplicitInputKey, explicit_input_);
   users_ = std::move(d.users);
   items_ = std::move(d.items);
   ratings_ = std::move(d.matrix);
@@ -281,6 +280,9 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
   rec->algorithm_ = h.algorithm;
   rec->scores_ = find_family(h.algorithm).scores;
   rec->options_ = Options::parse(r.get_string());
+  // Models saved before the key existed were trained on ratings, or are ranking models whose
+  // fallback summed the values: both read as false here only for implicit input.
+  rec->explicit_input_ = rec->options_.boolean(kExplicitInputKey, rec->scores_ == ScoreKind::Rating);
   rec->seed_ = r.get<uint64_t>();
   rec->fit_seconds_ = r.get<double>();
   rec->duplicates_ = r.get<uint64_t>();
@@ -413,7 +415,7 @@ std::vector<ScoredId> Recommender::top_n(const std::vector<float>& scores, size_
 std::vector<ScoredId> Recommender::popular(size_t n,
                                            const std::vector<int64_t>* candidates) const {
   if (scores_ == ScoreKind::Ranking)
-    return top_n(item_interactions(ratings_), n, nullptr, candidates, false);
+    return top_n(item_interactions(ratings_, explicit_input_), n, nullptr, candidates, false);
   std::vector<float> s(static_cast<size_t>(items_.size()));
   for (int32_t i = 0; i < items_.size(); ++i) s[i] = static_cast<float>(baseline_.predict(-1, i));
   return top_n(s, n, nullptr, candidates, true);

@@ -119,7 +119,8 @@ class Recommender {
   Recommender() = default;
   UserProfile profile(int32_t user_index) const;
   TrainingData data(const FeatureSet* features = nullptr) const {
-    return {&ratings_, baseline_.item.empty() ? nullptr : &baseline_, &users_, &items_, features};
+    return {&ratings_, baseline_.item.empty() ? nullptr : &baseline_, &users_, &items_, features,
+            explicit_input_};
   }
   // Adds ids to the id maps; the ratings and the baseline follow the new dense indices.
   void add_ids(const std::vector<int64_t>& users, const std::vector<int64_t>& items);
@@ -129,6 +130,7 @@ class Recommender {
   std::vector<ScoredId> popular(size_t n, const std::vector<int64_t>* candidates) const;
 
   std::string algorithm_;
+  bool explicit_input_ = false;  // at fit: the input held ratings (TrainingData)
   ScoreKind scores_ = ScoreKind::Rating;
   Options options_;
   BiasOptions bias_options_;

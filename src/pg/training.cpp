@@ -176,7 +176,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     Options options = Options::parse(jsonb_text(jb));
     SourceColumns cols = source_columns(options);
     std::unique_ptr<Recommender> rec = Recommender::configure(algorithm, std::move(options));
-    cols.use = rec->score_kind() == ScoreKind::Rating ? RatingUse::Required : RatingUse::Never;
+    cols.use = rec->score_kind() == ScoreKind::Rating ? RatingUse::Required : RatingUse::IfPresent;
     cols.algorithm = algorithm;
 
     const std::string label = "autorec_train(" + model + ")";

@@ -45,6 +45,7 @@ std::unique_ptr<Fitted> fit(const std::string& json, RatingMatrix m, int threads
   f->model = make_ease_model(o);
   o.reject_unknown("ease");
   f->td.ratings = &f->m;
+  f->td.explicit_ratings = true;  // the test matrices hold ratings 1..5
   FitContext ctx;
   ctx.threads = threads;
   f->model->fit(f->td, ctx);

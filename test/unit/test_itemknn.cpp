@@ -45,6 +45,7 @@ std::unique_ptr<Fitted> fit(const std::string& json, RatingMatrix m) {
   f->model = make_itemknn_model(o);  // every pair counts unless min_rating is given
   o.reject_unknown("itemknn");
   f->td.ratings = &f->m;
+  f->td.explicit_ratings = true;  // the test matrices hold ratings 1..5
   FitContext ctx;
   ctx.threads = 2;
   f->model->fit(f->td, ctx);
@@ -179,4 +180,26 @@ TEST(ItemKnn, OptionErrorsAndEstimate) {
   size.nnz = 900000;
   EXPECT_GE(m->estimated_memory(size).training, 16.0 * 3706 * 50);
   EXPECT_GE(m->estimated_memory(size).kept, 8.0 * 3706 * 50);
+}
+
+// min_rating (default 4) keeps the high ratings of explicit input; on interaction weights
+// (implicit input, all 1 here) every pair counts, and what fit() decided is what is saved.
+TEST(ItemKnn, MinRatingAppliesToRatingsOnly) {
+  RatingMatrix ones = random_matrix(200, 60, 0.2, 5);
+  std::vector<Triple> t = ones.triples();
+  for (Triple& x : t) x.rating = 1.0f;
+  RatingMatrix m(ones.n_users(), ones.n_items(), t);
+  Options o;
+  auto model = make_itemknn_model(o);
+  TrainingData td;
+  td.ratings = &m;
+  FitContext ctx;
+  model->fit(td, ctx);
+  const auto& knn = dynamic_cast<const ItemKnnModel&>(*model);
+  EXPECT_GT(knn.graph().ptr.back(), 0) << "implicit input: every pair counts";
+  Options o2;
+  auto rated = make_itemknn_model(o2);
+  td.explicit_ratings = true;  // the same values read as ratings of 1: all below min_rating 4
+  rated->fit(td, ctx);
+  EXPECT_EQ(dynamic_cast<const ItemKnnModel&>(*rated).graph().ptr.back(), 0);
 }

@@ -66,17 +66,28 @@ TEST(Popularity, WeightsAddUp) {
   EXPECT_DOUBLE_EQ(top[1].score, 1.0);
 }
 
-TEST(Popularity, ExplicitValuesAreReadAsWeights) {
-  // Given to the core directly, ratings are weights: added up and required to be > 0.
+TEST(Popularity, RatingsAreCountedNotAdded) {
+  // Given ratings (explicit input), an item's popularity is its number of raters; duplicate
+  // ratings are averaged as for any rating input.
   RawRatings r;
   r.add(1, 1, 5);
   r.add(1, 1, 3);
-  r.add(2, 2, 4);
+  r.add(2, 1, 1);
+  r.add(2, 2, 5);
   auto rec = popularity(r);
   EXPECT_EQ(rec->duplicates(), 1u);
-  EXPECT_FLOAT_EQ(rec->ratings().rating(0, 0), 8.0f);
-  r.add(3, 3, 0);
-  EXPECT_THROW(popularity(r), Error);
+  EXPECT_FLOAT_EQ(rec->ratings().rating(0, 0), 4.0f);
+  std::vector<ScoredId> top = rec->recommend(99, 2, true, nullptr);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].id, 1);
+  EXPECT_DOUBLE_EQ(top[0].score, 2.0);
+  EXPECT_DOUBLE_EQ(top[1].score, 1.0);
+  // Saved and loaded, the same (the kind of input is saved with the model).
+  std::vector<uint8_t> bytes = rec->serialize();
+  auto back = Recommender::deserialize(bytes.data(), bytes.size());
+  std::vector<ScoredId> again = back->recommend(99, 2, true, nullptr);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_DOUBLE_EQ(again[0].score, 2.0);
 }
 
 TEST(Popularity, UnknownUsersGetThePopularityRanking) {

@@ -30,6 +30,9 @@ class Options;
 
 struct EaseOptions {
   double lambda = 6400;
+  // false: fit() sets lambda from the data (see kDefaultLambdaPerSquare), what the option
+  // reader does when "lambda" is not given.
+  bool lambda_given = true;
   ImplicitWeighting weighting{true};
   int32_t prune_to = 0;
   bool double_precision = false;

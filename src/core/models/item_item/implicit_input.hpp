@@ -25,6 +25,13 @@ struct ImplicitWeighting {
     if (!(r >= min_rating)) return 0.0f;
     return use_values ? r : 1.0f;
   }
+  // What fit() uses: min_rating applies to ratings only; on interaction weights (implicit
+  // input) every pair counts. The result is what save() keeps, for serving.
+  ImplicitWeighting for_input(bool explicit_ratings) const {
+    ImplicitWeighting w = *this;
+    if (!explicit_ratings) w.min_rating = -std::numeric_limits<double>::infinity();
+    return w;
+  }
   void save(Writer& w) const;
   static ImplicitWeighting load(Reader& r);
 };

@@ -71,6 +71,7 @@ MemoryEstimate ItemKnnModel::estimated_memory(const TrainingSize& size) const {
 
 void ItemKnnModel::fit(const TrainingData& data, FitContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
+  opt_.weighting = opt_.weighting.for_input(data.explicit_ratings);
   const RatingMatrix x = weighted_matrix(*data.ratings, opt_.weighting);
   ctx.check_interrupt();
   static const Biases kNoBiases;  // the implicit cosine reads none

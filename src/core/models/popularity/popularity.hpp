@@ -24,14 +24,13 @@ class PopularityModel : public Model {
   MemoryEstimate estimated_memory(const TrainingSize& size) const override {
     MemoryEstimate m;
     m.kept = bytes_of<float>(size.n_items);
+    m.saved = m.kept;
     m.training = m.kept;
     return m;
   }
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
-  // Nothing to save: the counts are recomputed from the training interactions, which the
-  // model keeps anyway.
-  void save(Writer&) const override {}
+  void save(Writer& w) const override;
   void load(Reader& r, const TrainingData& data) override;
 
   const std::vector<float>& counts() const { return counts_; }
