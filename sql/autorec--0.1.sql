@@ -637,6 +637,12 @@ SELECT m.name AS model, v.algorithm, v.version, m.is_default, v.n_users, v.n_ite
 COMMENT ON VIEW @extschema@.autorec_models IS 'the current version of every model the caller may use';
 GRANT SELECT ON @extschema@.autorec_models TO PUBLIC;
 
+CREATE FUNCTION @extschema@.autorec_algorithms()
+    RETURNS TABLE (algorithm text, scores text, description text)
+    AS 'MODULE_PATHNAME', 'autorec_algorithms' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.autorec_algorithms() IS
+    'the model families autorec_train accepts: name, scores (rating: predicts ratings; ranking: ranks items from implicit data), description';
+
 CREATE FUNCTION @extschema@.autorec_training_history(model text)
     RETURNS TABLE (epoch integer, train_rmse double precision,
                    validation_rmse double precision, seconds double precision)

@@ -3,6 +3,12 @@
 -- without ratings, and the errors for input a family cannot use.
 SET client_min_messages = warning;
 \set VERBOSITY terse
+-- The families, as the registry declares them (two shown: the list grows with each family).
+SELECT algorithm, scores, description FROM autorec_algorithms()
+ WHERE algorithm IN ('svd', 'popularity') ORDER BY algorithm;
+SELECT count(*) >= 6 AS listed, bool_and(scores IN ('rating', 'ranking')) AS kinds,
+       bool_and(length(description) > 10) AS described, count(DISTINCT algorithm) = count(*) AS unique
+  FROM autorec_algorithms();
 -- 12 users viewed items; item i is viewed by the users u <= 13 - i (item 1 by 12 users, item
 -- 12 by one), and user 1 viewed item 1 three times (repeated rows add up).
 CREATE TABLE views AS
@@ -58,6 +64,7 @@ CALL autorec_train('liked', 'popularity', 'ratings', '{"implicit": true, "min_ra
 
 -- A rating family on implicit data is an error that says which algorithms take it.
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 CALL autorec_train('bad', 'svd', 'views');
 \set VERBOSITY terse
 CALL autorec_train('bad', 'baseline', 'ratings', '{"implicit": true}');
