@@ -77,3 +77,28 @@ SELECT DISTINCT item_id, ARRAY[(item_id % 19)::text, (item_id % 5)::text] AS gen
        1950 + item_id % 60 AS year FROM $1;
 SQL
 }
+
+# load_ml1m_features DIR: MovieLens 1M's attributes as feature tables for algorithm 'content':
+# ml1m_user_features (gender, age group, occupation, first digit of the zip code) and
+# ml1m_item_features (release year, genres as text[]), from users.dat and movies.dat.
+load_ml1m_features() {
+  local dir=$1
+  [ -f "$dir/users.dat" ] && [ -f "$dir/movies.dat" ] || { echo "no users.dat / movies.dat in $dir" >&2; exit 1; }
+  "${PSQL[@]}" -c "SET client_min_messages = warning" \
+    -c "DROP TABLE IF EXISTS ml1m_user_features, ml1m_item_features, ml1m_users_raw, ml1m_movies_raw" \
+    -c "CREATE TABLE ml1m_users_raw (user_id int, gender text, age int, occupation int, zip text)" \
+    -c "CREATE TABLE ml1m_movies_raw (item_id int, title text, genres text)"
+  sed 's/::/\t/g' "$dir/users.dat" | "${PSQL[@]}" -c "\\copy ml1m_users_raw FROM STDIN"
+  iconv -f latin1 -t utf-8 "$dir/movies.dat" | sed 's/\\/\\\\/g; s/::/\t/g' |
+    "${PSQL[@]}" -c "\\copy ml1m_movies_raw FROM STDIN"
+  "${PSQL[@]}" <<'SQL'
+SET client_min_messages = warning;
+CREATE TABLE ml1m_user_features AS
+SELECT user_id, gender, age::text AS age_group, occupation::text AS occupation,
+       left(zip, 1) AS zip_region FROM ml1m_users_raw;
+CREATE TABLE ml1m_item_features AS
+SELECT item_id, substring(title FROM '\((\d{4})\)\s*$')::int AS year,
+       string_to_array(genres, '|') AS genres FROM ml1m_movies_raw;
+DROP TABLE ml1m_users_raw, ml1m_movies_raw;
+SQL
+}

@@ -8,7 +8,9 @@
 # CALL autorec_train, and recommend()'s average latency (pgbench, 1 client, prepared, random
 # training users, top 10) on the fold-1 / ML-1M model.
 # Usage: bench/topn.sh [ML-100K dir] [ML-1M dir or ''] [models file] [pgbench seconds]
-#   models file: label|algorithm|options lines (default bench/topn_models.txt)
+#   models file: label|algorithm|options lines (default bench/topn_models.txt); @DATA@ in the
+#   options is ml (ML-100K) or ml1m: the feature tables ml_*_features / ml1m_*_features of the
+#   content family (bench/lib.sh load_features, load_ml1m_features)
 source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/lib.sh"
 DATA100=${1:-$ROOT/../shared/data/ml-100k}
@@ -19,6 +21,7 @@ mapfile -t SPECS < <(grep -v '^#' "$MODELS" | grep -v '^$')
 
 bench_server
 load_folds "$DATA100"
+load_features "$DATA100"
 "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS bench_topn" \
   -c "CREATE TABLE bench_topn (data text, label text, fold int, p float8, r float8, ndcg float8,
         hr float8, mrr float8, coverage float8, pop_pct float8, pop float8, train_s float8)" \
@@ -26,6 +29,7 @@ load_folds "$DATA100"
   -c "CREATE TABLE bench_topn_latency (data text, label text, latency_ms float8)"
 if [ -n "$DATA1M" ]; then
   [ -d "$DATA1M" ] && DATA1M=$DATA1M/ratings.dat
+  load_ml1m_features "$(dirname "$DATA1M")"
   "${PSQL[@]}" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS ml1m, ml1m_train, ml1m_test" \
     -c "CREATE TABLE ml1m (user_id int, item_id int, rating smallint, ts bigint)"
   sed 's/::/\t/g' "$DATA1M" | "${PSQL[@]}" -c "\\copy ml1m FROM STDIN"
@@ -44,7 +48,9 @@ latency() {  # latency DATA LABEL MODEL MAX_USER
 }
 
 run() {  # run DATA LABEL ALGO OPTS FOLD TRAIN TEST
-  local t0 t1
+  local t0 t1 prefix=ml
+  [ "$1" = ml-1m ] && prefix=ml1m
+  set -- "$1" "$2" "$3" "${4//@DATA@/$prefix}" "$5" "$6" "$7"
   t0=$(date +%s.%N)
   "${PSQL[@]}" -c "SET client_min_messages = warning" -c "CALL autorec_train('topn_$2', '$3', '$6', '$4')"
   t1=$(date +%s.%N)
