@@ -45,7 +45,9 @@ constexpr const char* kExplicitInputKey = "_explicit_input";
 void FitContext::epoch_done(const EpochStats& s) {
   history.push_back(s);
   char buf[160];
-  if (std::isnan(s.validation_rmse))
+  if (std::isnan(s.train_rmse) && std::isnan(s.validation_rmse))  // a ranking family
+    std::snprintf(buf, sizeof buf, "epoch %d (%.2f s)", s.epoch, s.seconds);
+  else if (std::isnan(s.validation_rmse))
     std::snprintf(buf, sizeof buf, "epoch %d: train RMSE %.4f (%.2f s)", s.epoch, s.train_rmse,
                   s.seconds);
   else

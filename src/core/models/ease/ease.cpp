@@ -184,6 +184,29 @@ size_t EaseModel::estimated_training_bytes(int32_t n_users, int32_t n_items, siz
   return bytes >= static_cast<double>(SIZE_MAX) ? SIZE_MAX : static_cast<size_t>(bytes);
 }
 
+std::string EaseModel::memory_hint(size_t budget_bytes) const {
+  // Per items^2, as Recommender::estimated_training_bytes counts an ease training: the solve's
+  // two dense matrices (8 bytes in float), or at the end the dense model kept and three copies
+  // of its saved bytes (16); plus an eighth for the allocator. Pruned, the end is small.
+  const double scalar = opt_.double_precision ? 8.0 : 4.0;
+  const double per_item2 = (pruned() ? 2 * scalar : 4 * scalar) * 1.125;
+  // Less what does not grow with the items: the per-thread GEMM buffers (and a margin for the
+  // ratings, which the hint cannot know).
+  const double threads = std::max(1u, std::thread::hardware_concurrency());
+  const double fixed = 1.125 * threads * (4 << 20) + (1 << 20);
+  const double room = std::max(0.0, static_cast<double>(budget_bytes) - fixed);
+  const int64_t n = static_cast<int64_t>(std::floor(std::sqrt(room / per_item2)));
+  char per[32];
+  std::snprintf(per, sizeof per, "%g", per_item2);
+  return std::string("An ease model is dense in the number of items (about ") + per +
+         " x items^2 bytes to train and store): " + human(static_cast<double>(budget_bytes)) +
+         " fits at most about " + std::to_string(n) +
+         " items. Train on fewer items (e.g. only items with enough interactions), " +
+         (pruned() ? "" : "prune the model (option prune_to), ") +
+         (opt_.double_precision ? "use \"precision\": \"float\", " : "") +
+         "or raise autorec.max_training_memory.";
+}
+
 MemoryEstimate EaseModel::estimated_memory(const TrainingSize& size) const {
   const double n = size.n_items;
   // B: dense items x items, or the pruned rows (an index and a value an entry).

@@ -51,9 +51,8 @@ class EaseModel : public Model {
   // The peak of fit() (what estimated_memory() reports as training).
   size_t estimated_training_bytes(int32_t n_users, int32_t n_items, size_t nnz) const;
   MemoryEstimate estimated_memory(const TrainingSize& size) const override;
-  std::string memory_hint(size_t budget_bytes) const override {
-    return ease_memory_hint(budget_bytes, opt_.double_precision);
-  }
+  // How many items a training fits in `budget_bytes`, counted as the Recommender does.
+  std::string memory_hint(size_t budget_bytes) const override;
   // The score of the item (a ranking score, not a rating).
   double predict(const UserProfile& user, int32_t item) const override;
   void score(const UserProfile& user, float* out) const override;
