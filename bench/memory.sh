@@ -87,6 +87,21 @@ SPECS=(
   "content|{$FEATURES}"
   "content|{$FEATURES, \"factors\": 200, \"epochs\": 5}"
   "content|{$FEATURES, \"use_ids\": false, \"validation_fraction\": 0.1, \"epochs\": 5}"
+  "popularity|{}"
+  "popularity|{\"threads\": 1}"
+  "popularity|{\"implicit\": true}"
+  "ease|{}"
+  "ease|{\"prune_to\": 100}"
+  "ease|{\"precision\": \"double\"}"
+  "ials|{}"
+  "ials|{\"factors\": 200, \"epochs\": 4}"
+  "ials|{\"cg_steps\": 0, \"epochs\": 4}"
+  "itemknn|{}"
+  "itemknn|{\"k\": 50}"
+  "itemknn|{\"weighting\": \"rating\", \"min_rating\": 1}"
+  "ranking_autorec|{\"epochs\": 5}"
+  "ranking_autorec|{\"hidden\": [600, 200], \"epochs\": 3}"
+  "ranking_autorec|{\"batch_size\": 500, \"epochs\": 3}"
 )
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
