@@ -10,6 +10,8 @@
 #            stored by the last run (tables bench_* in the benchmark database)
 #   --memory: also bench/memory.sh (training memory estimate against the measured peak, each
 #            family with three option sets), its table in memory.md next to report.md
+# Without --smoke it also runs bench/topn.sh (the top-N table of every family on the ML-100K
+# folds and, when ML1M_DIR or ../shared/data/ml-1m has it, ML-1M), written to topn.md.
 source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/lib.sh"
 
@@ -249,6 +251,20 @@ labels = system("awk '{print \$1}' $WORK/scale.dat | uniq | tr '\n' ' '")
 plot for [l in labels] sprintf("< grep '^%s ' $WORK/scale.dat", l) using 2:3 with linespoints title l
 GP
 echo "report: $OUT/report.md"
+if [ $SMOKE = 0 ] && [ $REPORT_ONLY = 0 ]; then
+  log "top-N: every family on the ML-100K folds and ML-1M"
+  ML1M=${ML1M_DIR:-$ROOT/../shared/data/ml-1m}
+  [ -f "$ML1M/ratings.dat" ] || ML1M=""
+  {
+    echo "# Top-N benchmark (bench/topn.sh, run by make bench)"
+    echo
+    echo '```'
+    bash "$ROOT/bench/topn.sh" "$DATA" "$ML1M" "$ROOT/bench/topn_models.txt" "${PGBENCH_SECONDS:-10}" |
+      sed -n '/^Top-N/,$p'
+    echo '```'
+  } >"$OUT/topn.md"
+  echo "top-N: $OUT/topn.md"
+fi
 if [ $MEMORY = 1 ]; then
   log "training memory: estimate against measured peak"
   MEMORY_OUT=$OUT/memory.md bash "$ROOT/bench/memory.sh" "$([ $SMOKE = 1 ] && echo --synthetic || echo "$DATA")"
