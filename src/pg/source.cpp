@@ -2,7 +2,9 @@
 // type, any numeric rating or weight type, NULL rows skipped and counted.
 #include "pg/source.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <chrono>
 
 #include "core/error.hpp"
@@ -180,6 +182,13 @@ SourceColumns source_columns(Options& o) {
   c.weight = o.text("weight_column", "");
   c.implicit = o.boolean("implicit", false);
   if (o.has("min_rating")) c.min_rating = o.number("min_rating", 0, -1e300, 1e300);
+  c.time = o.text("time_column", "");
+  if (o.has("half_life_days")) c.half_life_days = o.number("half_life_days", 1, 1e-6, 1e9);
+  if (c.time.empty() != std::isnan(c.half_life_days))
+    throw Error(ErrorKind::InvalidParameter,
+                "options \"time_column\" and \"half_life_days\" go together",
+                "Time decay weighs each interaction by 2^(-age / half_life_days), its age taken "
+                "from time_column; give both, or neither.");
   return c;
 }
 
@@ -191,12 +200,14 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
   TupleDesc desc = portal->tupDesc;
 
   // Explicit or implicit: the options decide, then the caller's use, then the source itself.
-  const bool made_implicit = cols.implicit || !cols.weight.empty() || !std::isnan(cols.min_rating);
+  const bool made_implicit = cols.implicit || !cols.weight.empty() ||
+                             !std::isnan(cols.min_rating) || !cols.time.empty();
   if (made_implicit && cols.use == RatingUse::Required)
     throw Recommender::ratings_required(
         cols.algorithm, std::string("the option ") +
                             (cols.implicit             ? "implicit"
                              : !cols.weight.empty()    ? "weight_column"
+                             : !cols.time.empty()      ? "half_life_days"
                                                        : "min_rating") +
                             " makes the input implicit");
   if (cols.implicit && !std::isnan(cols.min_rating))
@@ -220,12 +231,17 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
                               (has_rating || cols.rating_named || cols.use == RatingUse::Required);
   const bool read_rating = explicit_input || !std::isnan(cols.min_rating);
   const bool read_weight = !cols.weight.empty();
+  const bool read_time = !cols.time.empty();
   std::vector<const std::string*> names = {&cols.user, &cols.item};
   if (read_rating) names.push_back(&cols.rating);
   if (read_weight) names.push_back(&cols.weight);
+  if (read_time) names.push_back(&cols.time);
   const int n_cols = static_cast<int>(names.size());
-  const int rating_at = read_rating ? 2 : -1, weight_at = read_weight ? n_cols - 1 : -1;
-  Column c[4];
+  const int rating_at = read_rating ? 2 : -1;
+  const int weight_at = read_weight ? (read_rating ? 3 : 2) : -1;
+  const int time_at = read_time ? n_cols - 1 : -1;
+  Oid time_type = InvalidOid;
+  Column c[5];
   std::string missing;
   for (int k = 0; k < n_cols; ++k) {
     c[k].attno = pg_call([&] { return SPI_fnumber(desc, names[k]->c_str()); });
@@ -234,15 +250,21 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
       continue;
     }
     Oid type = TupleDescAttr(desc, c[k].attno - 1)->atttypid;
-    c[k].kind = kind_of(pg_call([&] { return getBaseType(type); }));  // domains too
+    const Oid base = pg_call([&] { return getBaseType(type); });  // domains too
+    c[k].kind = kind_of(base);
+    if (k == time_at) time_type = base;
     bool ok = k < 2 ? (c[k].kind == Kind::Int2 || c[k].kind == Kind::Int4 || c[k].kind == Kind::Int8)
-                    : c[k].kind != Kind::Invalid;
+                    : c[k].kind != Kind::Invalid ||
+                          (k == time_at && (base == DATEOID || base == TIMESTAMPOID ||
+                                            base == TIMESTAMPTZOID));
     if (!ok) {
       const char* tname = pg_call([&] { return format_type_be(type); });
       throw Error(ErrorKind::InvalidParameter,
                   "column \"" + *names[k] + "\" of the source has type " + tname +
                       (k < 2 ? ", but ids must be an integer type (smallint, integer, bigint)"
                        : k == weight_at ? ", but weights must be a numeric type"
+                       : k == time_at   ? ", but times must be a timestamp, a date or a number "
+                                          "of seconds"
                                         : ", but ratings must be a numeric type"));
     }
   }
@@ -257,6 +279,7 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
 
   RawRatings raw;
   raw.implicit = !explicit_input;
+  std::vector<double> times;  // seconds, one per row kept (time decay)
   show_reading(stats, "");
   for (uint64 batch = 1;; ++batch) {
     const uint64 n = fetch_batch(portal);
@@ -280,7 +303,10 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
                                  : SPI_getbinval(tt->vals[r], tt->tupdesc, c[rating_at].attno, &null_r);
         Datum dw = weight_at < 0 ? Datum(0)
                                  : SPI_getbinval(tt->vals[r], tt->tupdesc, c[weight_at].attno, &null_w);
-        if (null_u || null_i || null_r || null_w) continue;
+        bool null_t = false;
+        Datum dt = time_at < 0 ? Datum(0)
+                               : SPI_getbinval(tt->vals[r], tt->tupdesc, c[time_at].attno, &null_t);
+        if (null_u || null_i || null_r || null_w || null_t) continue;
         const double rating = rating_at < 0 ? 0 : to_double(dr, c[rating_at].kind);
         if (!explicit_input && rating_at >= 0 && !(rating >= cols.min_rating)) {
           ++below;  // NaN ratings too: they are not at or above the threshold
@@ -289,6 +315,12 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
         us[m] = to_int64(du, c[0].kind);
         is[m] = to_int64(di, c[1].kind);
         rs[m] = explicit_input ? rating : weight_at >= 0 ? to_double(dw, c[weight_at].kind) : 1.0;
+        if (time_at >= 0)
+          times.push_back(time_type == DATEOID        ? DatumGetDateADT(dt) * 86400.0
+                          : time_type == TIMESTAMPOID ||
+                                  time_type == TIMESTAMPTZOID
+                              ? static_cast<double>(DatumGetTimestamp(dt)) / 1e6
+                              : to_double(dt, c[time_at].kind));
         ++m;
       }
       SPI_freetuptable(tt);
@@ -307,6 +339,18 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     SPI_finish();
   });
   path.end();
+  if (!times.empty()) {
+    // Ages from the latest interaction; a weight that is not finite (NaN or infinite times, a
+    // NaN weight) is left to build_dataset's check, which names the row.
+    double latest = -INFINITY;
+    for (double t : times)
+      if (std::isfinite(t)) latest = std::max(latest, t);
+    const double half_life = cols.half_life_days * 86400.0;
+    // At least 1e-30 (a float): a very old interaction weighs next to nothing, not 0, which
+    // would be an invalid weight.
+    for (size_t k = 0; k < times.size(); ++k)
+      raw.ratings[k] *= std::max(1e-30, std::exp2(-(latest - times[k]) / half_life));
+  }
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return raw;

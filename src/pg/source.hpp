@@ -29,6 +29,11 @@ struct SourceColumns {
   std::string weight;         // "" = 1 per row
   bool implicit = false;
   double min_rating = NAN;    // NaN = no filter
+  // Time decay (implicit input): each interaction's weight times 2^(-age / half_life_days),
+  // its age counted from the latest time in the source (time_column: an integer or numeric
+  // number of seconds, a date, or a timestamp).
+  std::string time;
+  double half_life_days = NAN;
   RatingUse use = RatingUse::IfPresent;
   std::string algorithm;      // for the error when use is Required and there are no ratings
 };

@@ -41,6 +41,38 @@ CALL autorec_train('plays', 'popularity', 'nan_plays', '{"weight_column": "w"}')
 CALL autorec_train('plays', 'popularity', 'plays', '{"weight_column": "nope"}');
 CREATE TABLE text_plays (user_id int, item_id int, w text);
 CALL autorec_train('plays', 'popularity', 'text_plays', '{"weight_column": "w"}');
+
+-- Time decay: an interaction weighs 2^(-age / half_life_days), its age from the latest time in
+-- the source. Item 1: four views 30 days before the latest; item 2: two views on the latest
+-- day; item 3: one view 10 days before it. With a 10-day half-life: 4/8 = 0.5, 2, 0.5.
+CREATE TABLE dated_views (user_id int, item_id int, seen timestamptz);
+INSERT INTO dated_views
+SELECT u, 1, timestamptz '2026-11-01 12:00+00' FROM generate_series(1, 4) u
+UNION ALL SELECT u, 2, timestamptz '2026-12-01 12:00+00' FROM generate_series(1, 2) u
+UNION ALL SELECT 9, 3, timestamptz '2026-11-21 12:00+00';
+CALL autorec_train('recent', 'popularity', 'dated_views',
+                   '{"time_column": "seen", "half_life_days": 10}');
+SELECT item_id, round(score::numeric, 4) AS score FROM recommend(99, 3, 'recent');
+-- The same with the time as a date and as seconds (bigint): the same weights.
+CREATE TABLE dated_days AS SELECT user_id, item_id, (seen AT TIME ZONE 'UTC')::date AS seen FROM dated_views;
+CREATE TABLE dated_secs AS SELECT user_id, item_id, extract(epoch FROM seen)::bigint AS seen FROM dated_views;
+CALL autorec_train('recent_d', 'popularity', 'dated_days', '{"time_column": "seen", "half_life_days": 10}');
+CALL autorec_train('recent_s', 'popularity', 'dated_secs', '{"time_column": "seen", "half_life_days": 10}');
+SELECT m, array_agg(round(score::numeric, 4) ORDER BY item_id) AS scores
+  FROM unnest(ARRAY['recent', 'recent_d', 'recent_s']) m, LATERAL recommend(99, 3, m) GROUP BY m ORDER BY m;
+-- Without decay the oldest item leads (4 views).
+CALL autorec_train('recent', 'popularity', 'dated_views');
+SELECT item_id, score FROM recommend(99, 1, 'recent');
+-- The options go together; the time must be a time; a rating family takes no decay.
+CALL autorec_train('recent', 'popularity', 'dated_views', '{"half_life_days": 10}');
+CALL autorec_train('recent', 'popularity', 'dated_views', '{"time_column": "seen"}');
+CALL autorec_train('recent', 'popularity', 'dated_views', '{"time_column": "seen", "half_life_days": 0}');
+CREATE TABLE text_times (user_id int, item_id int, seen text);
+INSERT INTO text_times VALUES (1, 1, 'yesterday');
+CALL autorec_train('recent', 'popularity', 'text_times', '{"time_column": "seen", "half_life_days": 10}');
+CALL autorec_train('recent_svd', 'svd', 'ratings', '{"time_column": "ts", "half_life_days": 10}');
+SELECT autorec_drop_model(m) FROM unnest(ARRAY['recent', 'recent_d', 'recent_s']) m;
+DROP TABLE dated_views, dated_days, dated_secs, text_times;
 -- A source with no interactions.
 CREATE TABLE no_views (user_id int, item_id int);
 CALL autorec_train('none', 'popularity', 'no_views');
