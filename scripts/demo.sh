@@ -73,7 +73,11 @@ CALL autorec_train('baseline', 'baseline', 'train');
 CALL autorec_train('knn', 'knn', 'train', '{"kind": "item", "similarity": "pearson_baseline", "predictor": "baseline"}');
 CALL autorec_train('svd', 'svd', 'train');
 CALL autorec_train('autorec', 'autorec', 'train');
-SELECT autorec_set_default('autorec') \gset
+-- Ranking models (top-N): the default model serves recommend() below.
+CALL autorec_train('ease', 'ease', 'train');
+CALL autorec_train('ials', 'ials', 'train');
+CALL autorec_train('popularity', 'popularity', 'train');
+SELECT autorec_set_default('ease') \gset
 SQL
 if [ -n "$DATA" ]; then
   load_features "$DATA"
@@ -86,9 +90,9 @@ SELECT model, algorithm, n_users, n_items, n_ratings, pg_size_pretty(size_bytes)
   FROM autorec_models ORDER BY model;
 SQL
 
-log "top-10 recommendations for user $USER_ID (default model: autorec)"
+log "top-10 recommendations for user $USER_ID (default model: ease; predicted rating by autorec)"
 "${PSQL[@]}" -c "SELECT r.rank, r.item_id, m.title,
-                          round(predict_rating($USER_ID, r.item_id)::numeric, 2) AS predicted_rating
+                          round(predict_rating($USER_ID, r.item_id, 'autorec')::numeric, 2) AS predicted_rating
                    FROM recommend($USER_ID, 10) WITH ORDINALITY AS r(item_id, score, rank)
                    JOIN movies m USING (item_id) ORDER BY r.rank"
 
@@ -96,7 +100,8 @@ log "accuracy on the held-out 20% (relevance: rating >= 4, k = 10)"
 "${PSQL[@]}" <<'SQL'
 SELECT m.model, round(e.rmse::numeric, 4) AS rmse, round(e.mae::numeric, 4) AS mae,
        round(e.precision_at_k::numeric, 4) AS "precision@10", round(e.recall_at_k::numeric, 4) AS "recall@10",
-       round(e.ndcg_at_k::numeric, 4) AS "ndcg@10", round(e.catalog_coverage::numeric, 3) AS coverage
+       round(e.ndcg_at_k::numeric, 4) AS "ndcg@10", round(e.hit_rate_at_k::numeric, 4) AS "hit@10",
+       round(e.catalog_coverage::numeric, 3) AS coverage
   FROM (SELECT model FROM autorec_models ORDER BY model) m,
        LATERAL autorec_evaluate(m.model, 'test', 10) e;
 SQL

@@ -138,7 +138,14 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
   if (companion_) {
     ctx.check_interrupt();
     companion_ = make_companion(ratings_.min_rating(), ratings_.max_rating());
-    companion_->fit(data(), ctx);
+    // Its progress reads as the companion's; its epochs (none for itemknn) are not the model's.
+    FitContext cctx;
+    cctx.interrupt_check = ctx.interrupt_check;
+    cctx.seed = seed_;
+    cctx.threads = threads_;
+    if (ctx.notice_sink)
+      cctx.notice_sink = [&ctx](const std::string& msg) { ctx.notice("ranking companion " + msg); };
+    companion_->fit(data(), cctx);
   }
   history_ = ctx.history;
   fit_seconds_ =

@@ -20,11 +20,13 @@ NOTICE:  autorec_train(messy): read 8 rows from public.messy in T s (3 with NULL
 NOTICE:  autorec_train(messy): epoch 1: train RMSE 1.1088 (T s)
 NOTICE:  autorec_train(messy): epoch 2: train RMSE 1.1146 (T s)
 NOTICE:  autorec_train(messy): epoch 3: train RMSE 1.1146 (T s)
+NOTICE:  autorec_train(messy): ranking companion itemknn: 3 items, 2 neighbours kept (0.7 per item) in T s
 NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s
 NOTICE:  autorec_fit: 3 rows with NULLs skipped
 NOTICE:  autorec_fit: epoch 1: train RMSE 1.1088 (T s)
 NOTICE:  autorec_fit: epoch 2: train RMSE 1.1146 (T s)
 NOTICE:  autorec_fit: epoch 3: train RMSE 1.1146 (T s)
+NOTICE:  autorec_fit: ranking companion itemknn: 3 items, 2 neighbours kept (0.7 per item) in T s
 NOTICE:  autorec_fit: fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s
 OUT
 )
