@@ -147,6 +147,7 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
       cctx.notice_sink = [&ctx](const std::string& msg) { ctx.notice("ranking companion " + msg); };
     companion_->fit(data(), cctx);
   }
+  prepare_fallback();
   history_ = ctx.history;
   fit_seconds_ =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -204,6 +205,7 @@ void Recommender::refresh_features(const FeatureSet& features) {
     companion_ = make_companion(ratings_.min_rating(), ratings_.max_rating());
     companion_->fit(data(), ctx);
   }
+  prepare_fallback();
 }
 
 int Recommender::training_threads() const {
@@ -341,6 +343,7 @@ std::unique_ptr<Recommender> Recommender::deserialize(const uint8_t* data, size_
     rec->companion_->load(r, rec->data());
   }
   if (r.remaining() != 0) Reader::corrupt("trailing bytes after the model");
+  rec->prepare_fallback();
   return rec;
 }
 
@@ -421,13 +424,19 @@ std::vector<ScoredId> Recommender::top_n(const std::vector<float>& scores, size_
   return out;
 }
 
+void Recommender::prepare_fallback() {
+  if (scores_ == ScoreKind::Ranking) {
+    fallback_ = item_interactions(ratings_, explicit_input_);
+    return;
+  }
+  fallback_.assign(static_cast<size_t>(items_.size()), 0.0f);
+  for (int32_t i = 0; i < items_.size(); ++i)
+    fallback_[static_cast<size_t>(i)] = static_cast<float>(baseline_.predict(-1, i));
+}
+
 std::vector<ScoredId> Recommender::popular(size_t n,
                                            const std::vector<int64_t>* candidates) const {
-  if (scores_ == ScoreKind::Ranking)
-    return top_n(item_interactions(ratings_, explicit_input_), n, nullptr, candidates, false);
-  std::vector<float> s(static_cast<size_t>(items_.size()));
-  for (int32_t i = 0; i < items_.size(); ++i) s[i] = static_cast<float>(baseline_.predict(-1, i));
-  return top_n(s, n, nullptr, candidates, true);
+  return top_n(fallback_, n, nullptr, candidates, scores_ == ScoreKind::Rating);
 }
 
 std::vector<ScoredId> Recommender::recommend(int64_t user, size_t n, bool exclude_rated,

@@ -128,6 +128,9 @@ class Recommender {
   std::vector<ScoredId> top_n(const std::vector<float>& scores, size_t n, const SparseRow* exclude,
                               const std::vector<int64_t>* candidates, bool clip_shown) const;
   std::vector<ScoredId> popular(size_t n, const std::vector<int64_t>* candidates) const;
+  // The unknown users' ranking (popular()), computed once per model at fit, load and refresh:
+  // items by interactions for ranking families, by the baseline mu + b_i for rating ones.
+  void prepare_fallback();
 
   std::string algorithm_;
   bool explicit_input_ = false;  // at fit: the input held ratings (TrainingData)
@@ -141,6 +144,7 @@ class Recommender {
   IdMap users_, items_;
   RatingMatrix ratings_;
   Biases baseline_;
+  std::vector<float> fallback_;  // prepare_fallback()
   std::unique_ptr<Model> model_;
   // Rating families ranked by the blend (rank_by 'blend'): the implicit companion and beta.
   std::unique_ptr<Model> companion_;

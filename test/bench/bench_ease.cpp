@@ -29,24 +29,13 @@
 #include "core/options.hpp"
 #include "core/parallel.hpp"
 #include "movielens.hpp"
+#include "timing.hpp"
 
 using namespace autorec;
+using namespace autorec::bench;
 
 namespace {
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-double thread_cpu() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 
 std::unique_ptr<Model> make(const std::string& family, const std::string& json) {
   Options o = Options::parse(json);

@@ -28,14 +28,12 @@
 #include "core/models/ials/ials.hpp"
 #include "core/options.hpp"
 #include "movielens.hpp"
+#include "timing.hpp"
 
 using namespace autorec;
+using namespace autorec::bench;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 struct Result {
   double precision = 0, recall = 0, ndcg = 0, fit_s = 0, score_us = 0, fold_in_us = 0;

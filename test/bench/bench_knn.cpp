@@ -22,28 +22,12 @@
 #include "core/metrics.hpp"
 #include "core/recommender.hpp"
 #include "movielens.hpp"
+#include "timing.hpp"
 
 using namespace autorec;
+using namespace autorec::bench;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// CPU time of this thread: single-threaded timings that other processes on the machine do not
-// inflate.
-double thread_cpu() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux reports KiB
-}
 
 struct Run {
   double rmse = 0, mae = 0, fit_s = 0, predict_s = 0, score_ms = 0, bytes = 0;

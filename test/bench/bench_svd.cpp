@@ -32,14 +32,12 @@
 #include "core/metrics.hpp"
 #include "core/recommender.hpp"
 #include "movielens.hpp"
+#include "timing.hpp"
 
 using namespace autorec;
+using namespace autorec::bench;
 
 namespace {
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 double cpu() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
