@@ -8,7 +8,8 @@ REGRESS = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=test
 
 PG_CPPFLAGS = -I$(srcdir)/src -isystem /usr/include/eigen3
-PG_CXXFLAGS += -std=c++17 -O2 -march=native -Wno-register -Wno-missing-field-initializers
+OPTFLAGS ?= -march=native
+PG_CXXFLAGS += -std=c++17 -O2 $(OPTFLAGS) -Wno-register -Wno-missing-field-initializers
 SHLIB_LINK += -lstdc++ -lpthread
 PG_CXXFLAGS += -MMD -MP
 
