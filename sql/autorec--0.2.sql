@@ -59,6 +59,38 @@ SELECT pg_catalog.pg_extension_config_dump('autorec.model_version', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('autorec.model_version', 'id')::pg_catalog.regclass, '');
 
+-- Descriptions (\d+ shows them; test/sql/operations.sql fails on a member without one).
+COMMENT ON SCHEMA autorec IS 'autorec''s catalog (stored models) and internal helpers; the public functions are in the extension''s schema';
+COMMENT ON TABLE autorec.model IS 'one row per model: its training spec (for autorec_retrain), current version, default flag, owner and grants';
+COMMENT ON COLUMN autorec.model.name IS 'model name, unique in the database (1 to 200 characters)';
+COMMENT ON COLUMN autorec.model.owner IS 'role that trained it first; only its members (and superusers) may retrain, change, grant or drop it';
+COMMENT ON COLUMN autorec.model.algorithm IS 'model family of the latest training (autorec_algorithms())';
+COMMENT ON COLUMN autorec.model.source IS 'table, view or query of the latest training, as given';
+COMMENT ON COLUMN autorec.model.options IS 'options of the latest training, as given';
+COMMENT ON COLUMN autorec.model.current_version IS 'version that recommend() and the other serving functions use (autorec_rollback changes it)';
+COMMENT ON COLUMN autorec.model.is_default IS 'true for the one model used when a serving function gets no model name';
+COMMENT ON COLUMN autorec.model.created_at IS 'time of the first training';
+COMMENT ON COLUMN autorec.model.last_refreshed IS 'time the current training finished (autorec_train, autorec_retrain, pg_cron refreshes)';
+COMMENT ON COLUMN autorec.model.last_refresh_seconds IS 'duration of that training in seconds';
+COMMENT ON COLUMN autorec.model.granted_to IS 'roles besides the owner that may use the model (autorec_grant); ''public'' means every role';
+COMMENT ON COLUMN autorec.model.search_path IS 'search_path of the latest autorec_train: autorec_retrain and autorec_refresh_features resolve the sources on it';
+COMMENT ON TABLE autorec.model_version IS 'every trained version of every model, with its self-contained weights; readable by the roles that may use the model';
+COMMENT ON COLUMN autorec.model_version.id IS 'unique id of the version (identity), used by the backends'' model cache';
+COMMENT ON COLUMN autorec.model_version.model IS 'model it belongs to (deleted with it)';
+COMMENT ON COLUMN autorec.model_version.version IS 'version number within the model, from 1';
+COMMENT ON COLUMN autorec.model_version.algorithm IS 'model family it was trained with';
+COMMENT ON COLUMN autorec.model_version.source IS 'table, view or query it was trained on';
+COMMENT ON COLUMN autorec.model_version.options IS 'options it was trained with, as given';
+COMMENT ON COLUMN autorec.model_version.n_users IS 'users in the training data';
+COMMENT ON COLUMN autorec.model_version.n_items IS 'items in the training data';
+COMMENT ON COLUMN autorec.model_version.n_ratings IS 'ratings or interactions trained on (after NULLs skipped and duplicates merged)';
+COMMENT ON COLUMN autorec.model_version.weights IS 'the serialized model (magic, format version, CRC-32): id maps, training ratings, parameters; stored uncompressed';
+COMMENT ON COLUMN autorec.model_version.trained_at IS 'time the version was stored';
+COMMENT ON COLUMN autorec.model_version.trained_by IS 'role that ran the training';
+COMMENT ON COLUMN autorec.model_version.train_seconds IS 'training time in seconds (reading the source included)';
+COMMENT ON COLUMN autorec.model_version.history IS 'per-epoch losses as a JSON array (autorec_training_history)';
+COMMENT ON COLUMN autorec.model_version.metrics IS 'latest autorec_evaluate result for this version (empty until evaluated)';
+
 -- Privileges: everybody may read the model catalog (names, owners, sources, options: like
 -- pg_class) and train new models. A model's versions -- the weights, which hold the training
 -- ratings -- are readable, hence usable by recommend(), only by its owner (a member of the
@@ -376,11 +408,25 @@ COMMENT ON AGGREGATE @extschema@.autorec_fit(bigint, bigint, double precision, t
 -- Serving
 ------------------------------------------------------------------------------------------------
 
+-- The serving functions' row estimate: the constant `n` of the call (ROWS when n is not a
+-- constant), so that EXPLAIN shows rows=7 for recommend(1, 7) (src/pg/planner_support.cpp).
+CREATE FUNCTION autorec._serving_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'autorec_serving_support' LANGUAGE C STRICT;
+COMMENT ON FUNCTION autorec._serving_support(internal) IS
+    'planner support of the serving functions: the requested n as the row estimate';
+
+-- COST, in cpu_operator_cost units (one simple operator, about 0.02 us; a non-inlined SQL
+-- function, COST 100, took 2.9 us): measured per call on MovieLens 100K (docs/operations.md,
+-- Planner estimates). recommend scores every item: 34 to 560 us by family, 5000 units is about
+-- 110 us; similar_items 4 to 31 us; explain_recommendation 16 to 35 us; predict_rating 0.05 to
+-- 0.8 us. explain_recommendation returns the items behind one prediction: 30 on average for
+-- knn (k 40), 105 for ease (the user's rated items), hence ROWS 50.
 CREATE FUNCTION @extschema@.recommend(user_id bigint, n integer DEFAULT 10, model text DEFAULT NULL,
                                       exclude_rated boolean DEFAULT true,
                                       candidates bigint[] DEFAULT NULL)
     RETURNS TABLE (item_id bigint, score double precision)
-    AS 'MODULE_PATHNAME', 'recommend' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+    AS 'MODULE_PATHNAME', 'recommend' LANGUAGE C STABLE PARALLEL RESTRICTED
+    COST 5000 ROWS 10 SUPPORT autorec._serving_support;
 COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, text, boolean, bigint[]) IS
     'top-n items for a user, best first (unknown users get the popularity fallback). Rating '
     'families rank by default (option rank_by ''blend'') by a blend of an implicit companion''s '
@@ -390,27 +436,30 @@ COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, text, boolean, bigint
 CREATE FUNCTION @extschema@.recommend_for_ratings(item_ids bigint[], ratings double precision[],
                                                   n integer DEFAULT 10, model text DEFAULT NULL)
     RETURNS TABLE (item_id bigint, score double precision)
-    AS 'MODULE_PATHNAME', 'recommend_for_ratings' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+    AS 'MODULE_PATHNAME', 'recommend_for_ratings' LANGUAGE C STABLE PARALLEL RESTRICTED
+    COST 5000 ROWS 10 SUPPORT autorec._serving_support;
 COMMENT ON FUNCTION @extschema@.recommend_for_ratings(bigint[], double precision[], integer, text) IS
     'top-n items for a user described by ratings given at query time (folded in, no retraining); '
     'scores and order as for recommend()';
 
 CREATE FUNCTION @extschema@.predict_rating(user_id bigint, item_id bigint, model text DEFAULT NULL)
     RETURNS double precision
-    AS 'MODULE_PATHNAME', 'predict_rating' LANGUAGE C STABLE PARALLEL RESTRICTED;
+    AS 'MODULE_PATHNAME', 'predict_rating' LANGUAGE C STABLE PARALLEL RESTRICTED COST 20;
 COMMENT ON FUNCTION @extschema@.predict_rating(bigint, bigint, text) IS
     'predicted rating of an item by a user, clipped to the training rating range';
 
 CREATE FUNCTION @extschema@.similar_items(item_id bigint, n integer DEFAULT 10, model text DEFAULT NULL)
     RETURNS TABLE (item_id bigint, similarity double precision)
-    AS 'MODULE_PATHNAME', 'similar_items' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+    AS 'MODULE_PATHNAME', 'similar_items' LANGUAGE C STABLE PARALLEL RESTRICTED
+    COST 500 ROWS 10 SUPPORT autorec._serving_support;
 COMMENT ON FUNCTION @extschema@.similar_items(bigint, integer, text) IS
     'the items most similar to an item (models with item similarity only)';
 
 CREATE FUNCTION @extschema@.explain_recommendation(user_id bigint, item_id bigint, model text DEFAULT NULL)
     RETURNS TABLE (item_id bigint, rating double precision, similarity double precision,
                    contribution double precision)
-    AS 'MODULE_PATHNAME', 'explain_recommendation' LANGUAGE C STABLE PARALLEL RESTRICTED;
+    AS 'MODULE_PATHNAME', 'explain_recommendation' LANGUAGE C STABLE PARALLEL RESTRICTED
+    COST 1000 ROWS 50;
 COMMENT ON FUNCTION @extschema@.explain_recommendation(bigint, bigint, text) IS
     'the rated items (or neighbours) behind a neighbourhood model''s prediction, largest first';
 
@@ -702,13 +751,47 @@ END $$;
 COMMENT ON FUNCTION @extschema@.autorec_rollback(text) IS
     'make the version before the current one current again; returns that version';
 
+-- Removes the pg_cron jobs autorec_schedule_refresh made for a model (named
+-- autorec_refresh_<model>) that the caller can see in this database: its own, every role's
+-- for a superuser (pg_cron's row security on cron.job); returns how many. Nothing without
+-- pg_cron or without USAGE on its schema (then the caller cannot have scheduled any).
+CREATE FUNCTION autorec._unschedule_refresh_jobs(model text) RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    job bigint;
+    owner_name text;
+    removed integer := 0;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RETURN 0;
+    END IF;
+    IF NOT has_schema_privilege('cron', 'USAGE') THEN
+        RETURN 0;
+    END IF;
+    FOR job, owner_name IN EXECUTE
+        'SELECT jobid, username FROM cron.job WHERE jobname = $1 AND database = current_database() ORDER BY jobid'
+        USING 'autorec_refresh_' || model
+    LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING job;
+        RAISE NOTICE 'removed pg_cron job % (autorec_refresh_%, role %) that refreshed model "%"',
+                     job, model, owner_name, model;
+        removed := removed + 1;
+    END LOOP;
+    RETURN removed;
+END $$;
+COMMENT ON FUNCTION autorec._unschedule_refresh_jobs(text) IS
+    'remove the pg_cron jobs autorec_refresh_<model> of this database that the caller can see; returns how many';
+
 CREATE FUNCTION @extschema@.autorec_drop_model(model text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM autorec._check_owner(model);
     DELETE FROM autorec.model WHERE name = autorec_drop_model.model;
+    -- Its scheduled refreshes would fail from now on (model does not exist): they go with it.
+    PERFORM autorec._unschedule_refresh_jobs(model);
 END $$;
-COMMENT ON FUNCTION @extschema@.autorec_drop_model(text) IS 'drop a model and all its versions';
+COMMENT ON FUNCTION @extschema@.autorec_drop_model(text) IS
+    'drop a model, all its versions and its pg_cron refresh jobs (autorec_refresh_<model>)';
 
 -- Raises the error for a role name that names no role.
 CREATE FUNCTION autorec._no_such_role(role text) RETURNS void
@@ -832,3 +915,20 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_unschedule_refresh(text) IS
     'remove the pg_cron job that refreshes a model; false when there was none';
+
+------------------------------------------------------------------------------------------------
+-- Dropping the extension
+------------------------------------------------------------------------------------------------
+
+-- The catalog tables are members of the extension: DROP EXTENSION autorec drops every stored
+-- model with them. While models exist, it must say CASCADE (src/pg/drop_guard.cpp; the
+-- trigger runs for DROP EXTENSION only, and does nothing for other extensions).
+CREATE FUNCTION autorec._drop_extension_guard() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'autorec_drop_extension_guard' LANGUAGE C;
+COMMENT ON FUNCTION autorec._drop_extension_guard() IS
+    'event trigger: DROP EXTENSION autorec without CASCADE fails while models are stored';
+CREATE EVENT TRIGGER autorec_drop_extension_guard ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION autorec._drop_extension_guard();
+COMMENT ON EVENT TRIGGER autorec_drop_extension_guard IS
+    'makes DROP EXTENSION autorec ask for CASCADE while models are stored (they are dropped with it)';

@@ -13,6 +13,7 @@ q() { psql -X -tA -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 cleanup() {
   psql -X -q -d "$DB" -c "SET client_min_messages = warning" \
     -c "DROP EXTENSION IF EXISTS autorec CASCADE" -c "DROP TABLE IF EXISTS cron_ratings" \
+    -c "DROP OWNED BY autorec_cron_owner" -c "DROP ROLE IF EXISTS autorec_cron_owner" \
     -c "DROP EXTENSION IF EXISTS pg_cron" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -64,4 +65,41 @@ q -c "SELECT model, version, last_refreshed, last_refresh_seconds FROM autorec_m
   { echo "the job is still scheduled"; exit 1; }
 [ "$(q -c "SELECT autorec_unschedule_refresh('cron_model')")" = f ] ||
   { echo "unscheduling a job that does not exist should return false"; exit 1; }
+
+# autorec_drop_model removes the model's jobs: its owner's, and every role's when a superuser
+# drops it (pg_cron's row security shows a role its own jobs only); other models' jobs stay.
+q -q <<'SQL'
+SET client_min_messages = warning;
+CREATE ROLE autorec_cron_owner;
+GRANT USAGE ON SCHEMA cron TO autorec_cron_owner;
+GRANT SELECT ON cron_ratings TO autorec_cron_owner;
+CALL autorec_train('cron_other', 'baseline', 'cron_ratings');
+SELECT autorec_schedule_refresh('cron_other', '0 4 * * *');
+SELECT autorec_schedule_refresh('cron_model', '0 3 * * *');
+SET ROLE autorec_cron_owner;
+CALL autorec_train('cron_owned', 'baseline', 'cron_ratings');
+SELECT autorec_schedule_refresh('cron_owned', '0 5 * * *');
+RESET ROLE;
+SQL
+jobs() { q -c "SELECT string_agg(jobname || ':' || username, ' ' ORDER BY jobname) FROM cron.job"; }
+echo "jobs before: $(jobs)"
+notice=$(q -c "SELECT autorec_drop_model('cron_model')" 2>&1)
+echo "$notice"
+grep -q 'NOTICE:  removed pg_cron job [0-9]* (autorec_refresh_cron_model, role postgres) that refreshed model "cron_model"' <<<"$notice" ||
+  { echo "no notice of the removed job"; exit 1; }
+[ "$(jobs)" = "autorec_refresh_cron_other:postgres autorec_refresh_cron_owned:autorec_cron_owner" ] ||
+  { echo "unexpected jobs after dropping cron_model: $(jobs)"; exit 1; }
+# The owner (not a superuser) drops its own model: its job goes.
+q -c "SET ROLE autorec_cron_owner" -c "SELECT autorec_drop_model('cron_owned')" >/dev/null
+[ "$(jobs)" = "autorec_refresh_cron_other:postgres" ] || { echo "the owner's job stayed: $(jobs)"; exit 1; }
+# A job another role made for a model (here: the owner's job, scheduled before a superuser
+# drops the model) is removed when a superuser drops it.
+q -q -c "SET client_min_messages = warning" -c "SET ROLE autorec_cron_owner"   -c "CALL autorec_train('cron_owned', 'baseline', 'cron_ratings')"   -c "SELECT autorec_schedule_refresh('cron_owned', '0 5 * * *')"
+q -c "SELECT autorec_drop_model('cron_owned')" >/dev/null 2>&1
+[ "$(jobs)" = "autorec_refresh_cron_other:postgres" ] || { echo "the superuser left a job: $(jobs)"; exit 1; }
+q -q -c "SELECT autorec_drop_model('cron_other')" -c "REVOKE USAGE ON SCHEMA cron FROM autorec_cron_owner"   -c "REVOKE SELECT ON cron_ratings FROM autorec_cron_owner" -c "DROP ROLE autorec_cron_owner"
+[ -z "$(jobs)" ] || { echo "jobs left: $(jobs)"; exit 1; }
+# Without pg_cron in the database, autorec_drop_model still works.
+q -q -c "DROP EXTENSION pg_cron" -c "SET client_min_messages = warning"   -c "CALL autorec_train('cron_model', 'baseline', 'cron_ratings')" -c "SELECT autorec_drop_model('cron_model')"
+[ "$(q -c "SELECT count(*) FROM autorec.model")" = 0 ] || { echo "drop without pg_cron failed"; exit 1; }
 echo "pg_cron: ok"
