@@ -94,6 +94,41 @@ ALTER FUNCTION @extschema@.similar_items(bigint, integer, text)
 ALTER FUNCTION @extschema@.predict_rating(bigint, bigint, text) COST 20;
 ALTER FUNCTION @extschema@.explain_recommendation(bigint, bigint, text) COST 1000 ROWS 50;
 
+-- A role that is not a superuser could not schedule at all: cron.database_name is readable by
+-- superusers (and pg_read_all_settings) only, and was read on every call.
+-- Raises a clear error, with what to do, when pg_cron cannot be used from this database.
+CREATE OR REPLACE FUNCTION autorec._require_pg_cron() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    cron_db text;
+    preload text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RETURN;
+    END IF;
+    -- Only superusers and members of pg_read_all_settings may read these two settings.
+    BEGIN
+        preload := current_setting('shared_preload_libraries');
+        cron_db := current_setting('cron.database_name', true);
+    EXCEPTION WHEN insufficient_privilege THEN
+        NULL;
+    END;
+    RAISE EXCEPTION 'pg_cron is not installed in this database'
+        USING ERRCODE = 'feature_not_supported',
+              HINT = CASE
+                  WHEN preload IS NULL THEN
+                      'Ask a superuser to set up pg_cron for this database (shared_preload_libraries, '
+                      'cron.database_name, CREATE EXTENSION pg_cron).'
+                  WHEN preload !~ '(^|[ ,])pg_cron($|[ ,])' THEN
+                      format('Add pg_cron to shared_preload_libraries, set cron.database_name = %L, '
+                             'restart the server, then CREATE EXTENSION pg_cron.', current_database())
+                  WHEN cron_db IS NOT NULL AND cron_db <> current_database() THEN
+                      format('pg_cron can only be installed in the database named by '
+                             'cron.database_name (%s): set it to %L and restart, or train and '
+                             'schedule the model in %s.', cron_db, current_database(), cron_db)
+                  ELSE 'Run CREATE EXTENSION pg_cron in this database.' END;
+END $$;
+
 -- The catalog tables are members of the extension: DROP EXTENSION autorec drops every stored
 -- model with them. While models exist, it must say CASCADE (src/pg/drop_guard.cpp; the
 -- trigger runs for DROP EXTENSION only, and does nothing for other extensions).

@@ -853,15 +853,26 @@ COMMENT ON FUNCTION @extschema@.autorec_revoke(text, text) IS
 CREATE FUNCTION autorec._require_pg_cron() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    cron_db text := current_setting('cron.database_name', true);
+    cron_db text;
+    preload text;
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         RETURN;
     END IF;
+    -- Only superusers and members of pg_read_all_settings may read these two settings.
+    BEGIN
+        preload := current_setting('shared_preload_libraries');
+        cron_db := current_setting('cron.database_name', true);
+    EXCEPTION WHEN insufficient_privilege THEN
+        NULL;
+    END;
     RAISE EXCEPTION 'pg_cron is not installed in this database'
         USING ERRCODE = 'feature_not_supported',
               HINT = CASE
-                  WHEN current_setting('shared_preload_libraries') !~ '(^|[ ,])pg_cron($|[ ,])' THEN
+                  WHEN preload IS NULL THEN
+                      'Ask a superuser to set up pg_cron for this database (shared_preload_libraries, '
+                      'cron.database_name, CREATE EXTENSION pg_cron).'
+                  WHEN preload !~ '(^|[ ,])pg_cron($|[ ,])' THEN
                       format('Add pg_cron to shared_preload_libraries, set cron.database_name = %L, '
                              'restart the server, then CREATE EXTENSION pg_cron.', current_database())
                   WHEN cron_db IS NOT NULL AND cron_db <> current_database() THEN

@@ -14,6 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup >/dev/null 2>&1
+mkdir -p "$WORK"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
 q() { psql -X -tA -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 fail() { echo "drop_extension: $*"; exit 1; }
@@ -35,7 +36,8 @@ setup="SET client_min_messages = warning;
 CREATE TABLE IF NOT EXISTS ratings AS
 SELECT u AS user_id, i AS item_id, 1 + (u * 7 + i * 3) % 5 AS rating
   FROM generate_series(1, 60) u, generate_series(1, 30) i WHERE (u + i) % 3 = 0;"
-models="CALL autorec_train('a', 'baseline', 'ratings');
+models="SET client_min_messages = warning;
+CALL autorec_train('a', 'baseline', 'ratings');
 CALL autorec_train('b', 'popularity', 'ratings');
 CALL autorec_train('b', 'popularity', 'ratings');"
 extension() { q -c "SELECT count(*) FROM pg_extension WHERE extname = 'autorec'"; }
@@ -58,12 +60,12 @@ done
 [ "$(q -c "SELECT count(*) FROM recommend(1, 5, 'a')")" = 5 ] || fail "the models do not serve any more"
 
 echo "3. other extensions and other DDL are not affected"
-q -q -c "CREATE EXTENSION hstore" -c "DROP EXTENSION hstore" \
+q -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION hstore" -c "DROP EXTENSION hstore" \
   -c "CREATE TABLE t (x int)" -c "ALTER TABLE t ADD COLUMN y int" -c "DROP TABLE t" \
   -c "DROP EXTENSION IF EXISTS no_such_extension"
 
 echo "4. after autorec_drop_model of every model a plain DROP EXTENSION drops"
-q -q -c "SELECT autorec_drop_model('a')" -c "SELECT autorec_drop_model('b')"
+q -q -c "SELECT autorec_drop_model('a')" -c "SELECT autorec_drop_model('b')" >/dev/null
 [ "$(try 'DROP EXTENSION autorec')" = ok ] || fail "DROP EXTENSION after dropping the models failed"
 
 echo "5. CASCADE drops the extension with its models"

@@ -37,7 +37,7 @@ SELECT coalesce(p.pronamespace, c.relnamespace, t.typnamespace, n.oid)::regnames
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'autorec')
    AND coalesce(p.pronamespace, c.relnamespace, t.typnamespace, n.oid) IS NOT NULL
- GROUP BY 1 ORDER BY 1::text;
+ GROUP BY 1 ORDER BY 1::text DESC;
 SQL
 )
 echo "extension members (schema, routines, relations, types):"
@@ -49,9 +49,10 @@ echo "$placement" | sed 's/^/  /'
   fail "autorec_models is not in recs"
 
 # Every public routine, schema-qualified, with recs not on the search_path.
-out=$(q 2>&1 <<'SQL'
+out=$(q -q 2>&1 <<'SQL'
 SET client_min_messages = warning;
 SET search_path = public;
+SELECT 'search_path', current_setting('search_path');
 CALL recs.autorec_train('m', 'baseline', 'ratings');
 CALL recs.autorec_train('k', 'knn', 'SELECT * FROM ratings', '{"k": 10}');
 CALL recs.autorec_retrain('m');
@@ -59,7 +60,7 @@ SELECT 'recommend', count(*) FROM recs.recommend(1, 5);
 SELECT 'recommend_for_ratings', count(*) FROM recs.recommend_for_ratings(ARRAY[1, 2], ARRAY[5.0, 4.0], 4, 'm');
 SELECT 'predict_rating', recs.predict_rating(1, 2) BETWEEN 1 AND 5;
 SELECT 'similar_items', count(*) FROM recs.similar_items(3, 3, 'k');
-SELECT 'explain_recommendation', count(*) > 0 FROM recs.explain_recommendation(1, 2, 'k');
+SELECT 'explain_recommendation', count(*) > 0 FROM generate_series(1, 40) i, LATERAL recs.explain_recommendation(1, i, 'k');
 SELECT 'autorec_split', * FROM recs.autorec_split('ratings', 'tr', 'te', 0.25, 1);
 SELECT 'autorec_evaluate', n_ratings > 0 AND rmse > 0 FROM recs.autorec_evaluate('m', 'te');
 SELECT 'autorec_evaluate_per_user', count(*) > 0 FROM recs.autorec_evaluate_per_user('m', 'te');
@@ -74,7 +75,8 @@ SELECT 'autorec_revoke', recs.autorec_revoke('m', 'public');
 SQL
 ) || { echo "$out"; fail "a schema-qualified call failed"; }
 echo "$out" | sed 's/^/  /'
-expected='recommend|5
+expected='search_path|public
+recommend|5
 recommend_for_ratings|4
 predict_rating|t
 similar_items|3

@@ -68,7 +68,7 @@ q -c "SELECT model, version, last_refreshed, last_refresh_seconds FROM autorec_m
 
 # autorec_drop_model removes the model's jobs: its owner's, and every role's when a superuser
 # drops it (pg_cron's row security shows a role its own jobs only); other models' jobs stay.
-q -q <<'SQL'
+q -q >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE ROLE autorec_cron_owner;
 GRANT USAGE ON SCHEMA cron TO autorec_cron_owner;
@@ -90,16 +90,22 @@ grep -q 'NOTICE:  removed pg_cron job [0-9]* (autorec_refresh_cron_model, role p
 [ "$(jobs)" = "autorec_refresh_cron_other:postgres autorec_refresh_cron_owned:autorec_cron_owner" ] ||
   { echo "unexpected jobs after dropping cron_model: $(jobs)"; exit 1; }
 # The owner (not a superuser) drops its own model: its job goes.
-q -c "SET ROLE autorec_cron_owner" -c "SELECT autorec_drop_model('cron_owned')" >/dev/null
+notice=$(q -c "SET ROLE autorec_cron_owner" -c "SELECT autorec_drop_model('cron_owned')" 2>&1 >/dev/null)
+grep -q 'NOTICE:  removed pg_cron job [0-9]* (autorec_refresh_cron_owned, role autorec_cron_owner)' <<<"$notice" ||
+  { echo "no notice for the owner's job: $notice"; exit 1; }
 [ "$(jobs)" = "autorec_refresh_cron_other:postgres" ] || { echo "the owner's job stayed: $(jobs)"; exit 1; }
 # A job another role made for a model (here: the owner's job, scheduled before a superuser
 # drops the model) is removed when a superuser drops it.
-q -q -c "SET client_min_messages = warning" -c "SET ROLE autorec_cron_owner"   -c "CALL autorec_train('cron_owned', 'baseline', 'cron_ratings')"   -c "SELECT autorec_schedule_refresh('cron_owned', '0 5 * * *')"
+q -q -c "SET client_min_messages = warning" -c "SET ROLE autorec_cron_owner" \
+  -c "CALL autorec_train('cron_owned', 'baseline', 'cron_ratings')" \
+  -c "SELECT autorec_schedule_refresh('cron_owned', '0 5 * * *')" >/dev/null
 q -c "SELECT autorec_drop_model('cron_owned')" >/dev/null 2>&1
 [ "$(jobs)" = "autorec_refresh_cron_other:postgres" ] || { echo "the superuser left a job: $(jobs)"; exit 1; }
-q -q -c "SELECT autorec_drop_model('cron_other')" -c "REVOKE USAGE ON SCHEMA cron FROM autorec_cron_owner"   -c "REVOKE SELECT ON cron_ratings FROM autorec_cron_owner" -c "DROP ROLE autorec_cron_owner"
+q -q -c "SET client_min_messages = warning" -c "SELECT autorec_drop_model('cron_other')" -c "REVOKE USAGE ON SCHEMA cron FROM autorec_cron_owner" \
+  -c "REVOKE SELECT ON cron_ratings FROM autorec_cron_owner" -c "DROP ROLE autorec_cron_owner" >/dev/null
 [ -z "$(jobs)" ] || { echo "jobs left: $(jobs)"; exit 1; }
 # Without pg_cron in the database, autorec_drop_model still works.
-q -q -c "DROP EXTENSION pg_cron" -c "SET client_min_messages = warning"   -c "CALL autorec_train('cron_model', 'baseline', 'cron_ratings')" -c "SELECT autorec_drop_model('cron_model')"
+q -q -c "DROP EXTENSION pg_cron" -c "SET client_min_messages = warning" \
+  -c "CALL autorec_train('cron_model', 'baseline', 'cron_ratings')" -c "SELECT autorec_drop_model('cron_model')" >/dev/null
 [ "$(q -c "SELECT count(*) FROM autorec.model")" = 0 ] || { echo "drop without pg_cron failed"; exit 1; }
 echo "pg_cron: ok"
