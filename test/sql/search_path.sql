@@ -199,6 +199,9 @@ SELECT autorec_schedule_refresh('sp_new', '0 3 * * *');          -- no pg_cron h
 SELECT autorec_unschedule_refresh('sp_new');
 CALL autorec_retrain('no_such_model');
 SELECT autorec_drop_model('no_such_model');
+-- The DROP EXTENSION guard's query runs on this path too (models are stored: it refuses).
+DO $$ BEGIN DROP EXTENSION autorec; EXCEPTION WHEN dependent_objects_still_exist THEN
+    RAISE WARNING 'DROP EXTENSION autorec refused: models are stored'; END $$;
 SELECT * FROM recommend(1, 3, 'no_such_model');                 -- the HINT lists the models
 SELECT predict_rating(1, 1, 'no_such_model');
 SELECT * FROM autorec_split('sp_data.ratings', 'sp_data.x1', 'sp_data.x2', 0.2, 1, '{"method": "user", "user_column": "nobody"}');
