@@ -47,6 +47,7 @@ CREATE FUNCTION autorec._unschedule_refresh_jobs(model text) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job bigint;
+    job_name text;
     owner_name text;
     removed integer := 0;
 BEGIN
@@ -56,13 +57,14 @@ BEGIN
     IF NOT has_schema_privilege('cron', 'USAGE') THEN
         RETURN 0;
     END IF;
-    FOR job, owner_name IN EXECUTE
-        'SELECT jobid, username FROM cron.job WHERE jobname = $1 AND database = current_database() ORDER BY jobid'
+    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names).
+    FOR job, job_name, owner_name IN EXECUTE
+        'SELECT jobid, jobname, username FROM cron.job WHERE jobname = $1::name AND database = current_database() ORDER BY jobid'
         USING 'autorec_refresh_' || model
     LOOP
         EXECUTE 'SELECT cron.unschedule($1)' USING job;
-        RAISE NOTICE 'removed pg_cron job % (autorec_refresh_%, role %) that refreshed model "%"',
-                     job, model, owner_name, model;
+        RAISE NOTICE 'removed pg_cron job % (%, role %) that refreshed model "%"',
+                     job, job_name, owner_name, model;
         removed := removed + 1;
     END LOOP;
     RETURN removed;
@@ -128,6 +130,31 @@ BEGIN
                              'schedule the model in %s.', cron_db, current_database(), cron_db)
                   ELSE 'Run CREATE EXTENSION pg_cron in this database.' END;
 END $$;
+
+-- autorec_unschedule_refresh found no job for a model name over 47 bytes (pg_cron cuts job
+-- names to 63).
+CREATE OR REPLACE FUNCTION @extschema@.autorec_unschedule_refresh(model text) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found_job boolean;
+BEGIN
+    -- A job left behind by a dropped model can still be removed (pg_cron only lets a role
+    -- remove its own jobs).
+    IF EXISTS (SELECT 1 FROM autorec.model m WHERE m.name = autorec_unschedule_refresh.model) THEN
+        PERFORM autorec._check_owner(model);
+    END IF;
+    PERFORM autorec._require_pg_cron();
+    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names).
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1::name AND username = current_user)'
+       INTO found_job USING 'autorec_refresh_' || model;
+    IF NOT found_job THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING 'autorec_refresh_' || model;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION @extschema@.autorec_unschedule_refresh(text) IS
+    'remove the pg_cron job that refreshes a model; false when there was none';
 
 -- The catalog tables are members of the extension: DROP EXTENSION autorec drops every stored
 -- model with them. While models exist, it must say CASCADE (src/pg/drop_guard.cpp; the

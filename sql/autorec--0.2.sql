@@ -759,6 +759,7 @@ CREATE FUNCTION autorec._unschedule_refresh_jobs(model text) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job bigint;
+    job_name text;
     owner_name text;
     removed integer := 0;
 BEGIN
@@ -768,13 +769,14 @@ BEGIN
     IF NOT has_schema_privilege('cron', 'USAGE') THEN
         RETURN 0;
     END IF;
-    FOR job, owner_name IN EXECUTE
-        'SELECT jobid, username FROM cron.job WHERE jobname = $1 AND database = current_database() ORDER BY jobid'
+    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names).
+    FOR job, job_name, owner_name IN EXECUTE
+        'SELECT jobid, jobname, username FROM cron.job WHERE jobname = $1::name AND database = current_database() ORDER BY jobid'
         USING 'autorec_refresh_' || model
     LOOP
         EXECUTE 'SELECT cron.unschedule($1)' USING job;
-        RAISE NOTICE 'removed pg_cron job % (autorec_refresh_%, role %) that refreshed model "%"',
-                     job, model, owner_name, model;
+        RAISE NOTICE 'removed pg_cron job % (%, role %) that refreshed model "%"',
+                     job, job_name, owner_name, model;
         removed := removed + 1;
     END LOOP;
     RETURN removed;
@@ -916,7 +918,8 @@ BEGIN
         PERFORM autorec._check_owner(model);
     END IF;
     PERFORM autorec._require_pg_cron();
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
+    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names).
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1::name AND username = current_user)'
        INTO found_job USING 'autorec_refresh_' || model;
     IF NOT found_job THEN
         RETURN false;

@@ -104,6 +104,15 @@ q -c "SELECT autorec_drop_model('cron_owned')" >/dev/null 2>&1
 q -q -c "SET client_min_messages = warning" -c "SELECT autorec_drop_model('cron_other')" -c "REVOKE USAGE ON SCHEMA cron FROM autorec_cron_owner" \
   -c "REVOKE SELECT ON cron_ratings FROM autorec_cron_owner" -c "DROP ROLE autorec_cron_owner" >/dev/null
 [ -z "$(jobs)" ] || { echo "jobs left: $(jobs)"; exit 1; }
+# A model name longer than 47 bytes: pg_cron cuts the job name to 63 bytes; both
+# autorec_unschedule_refresh and autorec_drop_model still find the job.
+long=$(printf 'm%.0s' $(seq 1 60))
+q -q -c "SET client_min_messages = warning" -c "CALL autorec_train('$long', 'baseline', 'cron_ratings')" \
+  -c "SELECT autorec_schedule_refresh('$long', '0 3 * * *')" >/dev/null
+[ "$(q -c "SELECT autorec_unschedule_refresh('$long')")" = t ] || { echo "no job found for a long name"; exit 1; }
+q -q -c "SELECT autorec_schedule_refresh('$long', '0 3 * * *')" >/dev/null
+q -q -c "SELECT autorec_drop_model('$long')" >/dev/null 2>&1
+[ -z "$(jobs)" ] || { echo "the long-named model's job stayed: $(jobs)"; exit 1; }
 # Without pg_cron in the database, autorec_drop_model still works.
 q -q -c "DROP EXTENSION pg_cron" -c "SET client_min_messages = warning" \
   -c "CALL autorec_train('cron_model', 'baseline', 'cron_ratings')" -c "SELECT autorec_drop_model('cron_model')" >/dev/null
