@@ -114,12 +114,12 @@ void expect_same_list(const std::vector<Ranked>& want, const std::vector<ScoredI
   for (size_t k = 0; k < want.size(); ++k) {
     EXPECT_TRUE(close(got[k].score, want[k].score))
         << what << " rank " << k + 1 << ": score " << got[k].score << ", recorded " << want[k].score;
-    if (got[k].id == want[k].id) continue;
+    if (got[k].id == want[k].item) continue;
     bool tied = false;
     for (size_t j = 0; j < want.size(); ++j)
       tied = tied || (j != k && close(want[j].score, want[k].score));
     EXPECT_TRUE(tied) << what << " rank " << k + 1 << ": item " << got[k].id << ", recorded "
-                      << want[k].id << " (scores do not tie)";
+                      << want[k].item << " (scores do not tie)";
   }
 }
 
