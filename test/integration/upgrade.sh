@@ -34,7 +34,7 @@ fail() { echo "upgrade: $*"; exit 1; }
 RELEASED="v0.1"
 for tag in $RELEASED; do
   if ! git -C "$ROOT" rev-parse -q --verify "$tag^{commit}" >/dev/null 2>&1; then
-    echo "SKIPPED: no git tag $tag in this checkout (a plain or shallow clone?), so its scripts are not checked against sql/"
+    echo "SKIPPED: no git tag $tag in this checkout (a plain or shallow clone, or git refuses this checkout?), so its scripts are not checked against sql/"
     continue
   fi
   for f in $(git -C "$ROOT" ls-tree --name-only "$tag" sql/ | grep '^sql/autorec--.*\.sql$'); do

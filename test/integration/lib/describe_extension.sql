@@ -31,6 +31,8 @@ WITH ext AS (
 ), props(obj, prop, val) AS (
   SELECT 'extension autorec', 'extension',
          format('schema=%s relocatable=%s', nspname, extrelocatable) FROM ext
+  UNION ALL
+  SELECT 'extension autorec', 'comment', obj_description(oid, 'pg_extension') FROM ext
   UNION ALL  -- the configuration tables pg_dump dumps, with their filters
   SELECT 'extension autorec', 'config ' || c.cfg::regclass::text, coalesce(c.cond, '<no filter>')
     FROM ext, unnest(ext.extconfig, ext.extcondition) c(cfg, cond)
