@@ -26,8 +26,11 @@ namespace {
 
 const fs::path kPayloads = fs::path(AUTOREC_FIXTURES_DIR) / "payloads";
 
+// 5e-6 relative (absolute below 1): the portable build (-march=x86-64-v2) differs from the
+// AVX-512 one that wrote 0.1's fixtures by up to 3.8e-7 relative; a payload read wrongly
+// differs by far more.
 bool close(double got, double want) {
-  return std::abs(got - want) <= 1e-6 * std::max(1.0, std::abs(want));
+  return std::abs(got - want) <= 5e-6 * std::max(1.0, std::abs(want));
 }
 
 struct Ranked {
