@@ -53,6 +53,9 @@ echo "update path: $path"
 psql_in postgres -c "CREATE DATABASE $OLD"
 psql_in $OLD >/dev/null <<'SQL'
 SET client_min_messages = warning;
+-- PostgreSQL looks up the C symbol of every C function it creates (check_function_bodies): so
+-- this also checks that the new library still exports every symbol the 0.1 script names.
+SET check_function_bodies = on;
 CREATE EXTENSION autorec VERSION '0.1';
 -- 60 users x 40 items, about 40% rated; users prefer one of three kinds of item.
 CREATE TABLE ratings AS
