@@ -3,8 +3,9 @@
 # and a model of every family is updated with ALTER EXTENSION autorec UPDATE. The models serve
 # the same answers after the update (in the session that ran it and in a new one), evaluate and
 # retrain; the updated database survives pg_dump/pg_restore, where both its 0.1-trained and its
-# 0.2-trained versions serve. Then a fresh 0.2 install and 0.1 + UPDATE must be identical:
-# every object of the extension is described (lib/describe_extension.sql) in both and diffed.
+# 0.2-trained versions serve, and a dump of the 0.1 database restores as 0.2 and serves. Then
+# a fresh 0.2 install and 0.1 + UPDATE must be identical: every object of the extension is
+# described (lib/describe_extension.sql) in both and diffed.
 # Run by scripts/test.sh against its cluster (PGHOST/PGPORT set); small data, a few epochs.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -12,11 +13,12 @@ ROOT=$(cd "$HERE/../.." && pwd)
 source "$HERE/lib/dump.sh"
 OLD=autorec_upgrade            # 0.1 with models, then updated
 RESTORED=autorec_upgrade_restored
+RESTORED_01=autorec_upgrade_restored_01   # a dump of the 0.1 database
 FRESH=autorec_upgrade_fresh    # CREATE EXTENSION autorec (0.2)
 UPDATED=autorec_upgrade_bare   # CREATE EXTENSION autorec VERSION '0.1'; ALTER EXTENSION UPDATE
 WORK=$(mktemp -d /tmp/autorec-upgrade.XXXXXX)
 cleanup() {
-  for db in $OLD $RESTORED $FRESH $UPDATED; do
+  for db in $OLD $RESTORED $RESTORED_01 $FRESH $UPDATED; do
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
   done
   rm -rf "$WORK"
@@ -123,9 +125,12 @@ check_same() {
 # --- ALTER EXTENSION autorec UPDATE ----------------------------------------------------------
 # In one session: the answers of 0.1, the update, the same answers (from the backend's cache
 # of the loaded models, then from the catalog again in a new session below).
+psql_in $OLD -c "CREATE TABLE before_lists AS $CURRENT_LISTS" \
+             -c "CREATE TABLE before_predictions AS $CURRENT_PREDICTIONS"
+# A backup taken with 0.1 and restored on this server (below): the restore creates $target.
+copy_database $OLD $RESTORED_01 custom "$WORK"
 psql_in $OLD >/dev/null <<SQL
-CREATE TABLE before_lists AS $CURRENT_LISTS;
-CREATE TABLE before_predictions AS $CURRENT_PREDICTIONS;
+SELECT count(*) FROM ($CURRENT_LISTS) loaded;
 ALTER EXTENSION autorec UPDATE;
 CREATE TEMP TABLE same_session AS $(mismatches before);
 DO \$\$ BEGIN
@@ -175,6 +180,11 @@ psql_in $RESTORED -c "SET client_min_messages = warning" -c "CALL autorec_retrai
 [ "$(value $RESTORED "SELECT version FROM autorec_models WHERE model = 'm_${FAMILIES[0]}'")" = 3 ] ||
   fail "retraining in the restored database did not give version 3"
 echo "$RESTORED: retrains (version 3)"
+
+# The 0.1 backup restored: created as $target, it serves what 0.1 served.
+[ "$(value $RESTORED_01 "SELECT extversion FROM pg_extension WHERE extname = 'autorec'")" = "$target" ] ||
+  fail "the restored 0.1 backup's extension is not $target"
+check_same $RESTORED_01 before "(a 0.1 backup restored as $target)"
 
 # --- 0.1 + UPDATE equals a fresh install -----------------------------------------------------
 psql_in postgres -c "CREATE DATABASE $FRESH" -c "CREATE DATABASE $UPDATED"
