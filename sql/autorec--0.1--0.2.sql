@@ -3,6 +3,22 @@
 -- kept unchanged (CREATE EXTENSION autorec VERSION '0.1' installs it); the 0.2 library still
 -- exports every C symbol it names, so a 0.1 installation keeps working until it is updated.
 -- test/integration/upgrade.sh checks that an updated installation equals a fresh one.
+--
+-- Rules (docs/operations.md, "Upgrading"):
+-- - Every change goes into autorec--0.2.sql (what a fresh install runs) AND, as the statement
+--   that makes a 0.1 installation equal to it, here: appended at the END, under a comment line
+--   `-- <topic>`, so that blocks of several branches merge.
+-- - A new object: the same CREATE (and COMMENT, GRANT) as in autorec--0.2.sql. A changed body
+--   or attribute (COST, ROWS, SUPPORT, SET, PARALLEL, STRICT): CREATE OR REPLACE with the whole
+--   new definition, or ALTER FUNCTION. A changed argument list or result type is a new
+--   function: keep the old one (and its C symbol) or DROP it here explicitly.
+-- - A new column: ALTER TABLE ... ADD COLUMN here and the column LAST in the table's CREATE in
+--   autorec--0.2.sql (the column order is compared), with the same default and constraints; a
+--   new table of user data also gets pg_extension_config_dump in both scripts.
+-- - Use @extschema@ and schema-qualified names as autorec--0.2.sql does; no DO blocks whose
+--   effect depends on the database's contents.
+-- - Check: AUTOREC_ONLY='integration: upgrade' bash scripts/test.sh prints any object that
+--   differs between a fresh install and 0.1 + UPDATE.
 \echo Use "ALTER EXTENSION autorec UPDATE TO '0.2'" to load this file. \quit
 
 -- operations (issue 14, item 7): descriptions of the catalog, autorec_drop_model removes the

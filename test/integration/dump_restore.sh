@@ -4,6 +4,7 @@
 # (custom and plain format), restored into new databases, and recommend() gives the same answers
 # there; versions, grants and the default survive, and the restored database trains new versions.
 set -euo pipefail
+source "$(dirname "$0")/lib/dump.sh"
 SRC=autorec_dump_src
 DBS=(autorec_dump_custom autorec_dump_plain)
 WORK=$(mktemp -d /tmp/autorec-dump.XXXXXX)
@@ -40,17 +41,11 @@ ANSWERS="SELECT m.model, m.version, m.is_default, m.n_ratings, m.size_bytes, m.g
            FROM generate_series(1, 300, 13) u, generate_series(1, 80, 9) i ORDER BY u, i;"
 psql -X -tA -v ON_ERROR_STOP=1 -d $SRC -c "$ANSWERS" >"$WORK/src.txt"
 
-pg_dump -Fc -f "$WORK/db.dump" $SRC
-pg_dump -f "$WORK/db.sql" $SRC
-echo "dumps: custom $(stat -c %s "$WORK/db.dump") bytes, plain $(stat -c %s "$WORK/db.sql") bytes"
-psql -X -q -d postgres -c "CREATE DATABASE ${DBS[0]}" -c "CREATE DATABASE ${DBS[1]}"
-pg_restore --exit-on-error -d "${DBS[0]}" "$WORK/db.dump"
-psql -X -q -v ON_ERROR_STOP=1 -d "${DBS[1]}" -f "$WORK/db.sql" >/dev/null
+copy_database $SRC "${DBS[0]}" custom "$WORK"
+copy_database $SRC "${DBS[1]}" plain "$WORK"
 
 for db in "${DBS[@]}"; do
-  psql -X -tA -v ON_ERROR_STOP=1 -d "$db" -c "$ANSWERS" >"$WORK/$db.txt"
-  if ! diff -u "$WORK/src.txt" "$WORK/$db.txt"; then echo "$db answers differently"; exit 1; fi
-  echo "$db: the same $(wc -l <"$WORK/$db.txt") answer lines as the original"
+  same_answers "$WORK/src.txt" "$db" "$ANSWERS"
   # New versions get fresh ids after the restore (the identity sequence came along).
   psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "SET client_min_messages = warning" -c "CALL autorec_retrain('dumped')"
   v=$(psql -X -tA -d "$db" -c "SELECT version FROM autorec_models WHERE model = 'dumped'")
