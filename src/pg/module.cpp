@@ -1,8 +1,10 @@
 // The extension's entry: module magic and the configuration parameters (GUCs).
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -18,6 +20,14 @@ void _PG_init(void);
 namespace autorec::pg {
 
 int max_training_memory_kb = -1;
+int max_training_threads = 0;
+
+int capped_threads(int requested) {
+  int n = requested > 0 ? requested
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (max_training_threads > 0) n = std::min(n, max_training_threads);
+  return n;
+}
 
 int default_max_training_memory_kb() {
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
@@ -73,5 +83,14 @@ void _PG_init(void) {
       "-1 means no limit. The default is a quarter of the machine's physical memory.",
       &autorec::pg::max_training_memory_kb, autorec::pg::max_training_memory_kb, -1, INT_MAX,
       PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+  // PGC_SUSET, like max_training_memory: a superuser's cap (postgresql.conf, or ALTER ROLE /
+  // ALTER DATABASE ... SET, e.g. for the role pg_cron jobs run as) that the training's own
+  // role cannot raise; the option "threads" can only ask for fewer.
+  DefineCustomIntVariable(
+      "autorec.max_training_threads",
+      "Most threads one model training or evaluation runs on.",
+      "0 means no cap: every core (or the option threads). The option threads asks for fewer, "
+      "never more.",
+      &autorec::pg::max_training_threads, 0, 0, 1024, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("autorec");
 }

@@ -12,6 +12,14 @@ namespace autorec::pg {
 // autorec.max_training_memory, in kB; -1 means no limit.
 extern int max_training_memory_kb;
 
+// autorec.max_training_threads: the most threads one training or evaluation runs on; 0 means
+// no cap (every core).
+extern int max_training_threads;
+
+// `requested` threads (an option "threads"; 0 = every core) capped by
+// autorec.max_training_threads: the threads to run on, >= 1.
+int capped_threads(int requested);
+
 // The default: a quarter of the machine's physical memory (sysconf), in kB.
 int default_max_training_memory_kb();
 

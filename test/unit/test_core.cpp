@@ -172,7 +172,7 @@ TEST(Baseline, ReportsEachEpoch) {
   Biases b = fit_biases(d.matrix, o, &ctx, true);
   ASSERT_EQ(ctx.history.size(), 3u);
   ASSERT_EQ(notices.size(), 3u);
-  EXPECT_EQ(notices[0].rfind("epoch 1: train RMSE ", 0), 0u) << notices[0];
+  EXPECT_EQ(notices[0].rfind("epoch 1 of 3: train RMSE ", 0), 0u) << notices[0];
   for (size_t e = 0; e < 3; ++e) {
     EXPECT_EQ(ctx.history[e].epoch, static_cast<int>(e + 1));
     EXPECT_TRUE(std::isnan(ctx.history[e].validation_rmse));
