@@ -103,11 +103,11 @@ void report_fitted(const std::string& label, const std::string& algorithm, const
   // The threads: the option "threads" (0: every core) capped by autorec.max_training_threads.
   const int threads = rec.training_threads(max_training_threads);
   snprintf(buf, sizeof buf,
-           "fitted %s on %d users x %d items (%zu %s, %zu duplicate pairs %s) in %.2f s on %d "
-           "thread%s",
+           "fitted %s on %d users x %d items (%zu %s, %zu duplicate pairs %s) on %d thread%s in "
+           "%.2f s",
            algorithm.c_str(), rec.users().size(), rec.items().size(), rec.ratings().nnz(),
            ranking ? "user-item pairs" : "ratings", rec.duplicates(), ranking ? "added" : "averaged",
-           rec.fit_seconds(), threads, threads == 1 ? "" : "s");
+           threads, threads == 1 ? "" : "s", rec.fit_seconds());
   report_progress(label, buf);
 }
 

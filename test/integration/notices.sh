@@ -33,10 +33,10 @@ expect() {  # expect WHAT EXPECTED GOT
 expected=$(cat <<'OUT'
 NOTICE:  autorec_train(messy): read 8 rows from public.messy in T s (3 with NULLs skipped)
 NOTICE:  autorec_train(messy): ranking companion itemknn: 3 items, 2 neighbours kept (0.7 per item) in T s
-NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s on 1 thread
+NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) on 1 thread in T s
 NOTICE:  autorec_fit: 3 rows with NULLs skipped
 NOTICE:  autorec_fit: ranking companion itemknn: 3 items, 2 neighbours kept (0.7 per item) in T s
-NOTICE:  autorec_fit: fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s on 1 thread
+NOTICE:  autorec_fit: fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) on 1 thread in T s
 OUT
 )
 got=$(run "SET client_min_messages = notice; SET autorec.max_training_threads = 1;
@@ -51,13 +51,13 @@ NOTICE:  autorec_train(messy): epoch 1 of 3: train RMSE 1.1088 (T s)
 NOTICE:  autorec_train(messy): epoch 2 of 3: train RMSE 1.1146 (T s)
 NOTICE:  autorec_train(messy): epoch 3 of 3: train RMSE 1.1146 (T s)
 NOTICE:  autorec_train(messy): ranking companion itemknn: 3 items, 2 neighbours kept (0.7 per item) in T s
-NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s on 2 threads
+NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) on 2 threads in T s
 NOTICE:  autorec_fit: 3 rows with NULLs skipped
 NOTICE:  autorec_fit: epoch 1 of 3: train RMSE 1.1088 (T s)
 NOTICE:  autorec_fit: epoch 2 of 3: train RMSE 1.1146 (T s)
 NOTICE:  autorec_fit: epoch 3 of 3: train RMSE 1.1146 (T s)
 NOTICE:  autorec_fit: ranking companion itemknn: 3 items, 2 neighbours kept (0.7 per item) in T s
-NOTICE:  autorec_fit: fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s on 2 threads
+NOTICE:  autorec_fit: fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) on 2 threads in T s
 OUT
 )
 got=$(run "SET client_min_messages = notice;
@@ -69,7 +69,7 @@ expect "verbose" "$expected" "$got"
 got=$(run "SET client_min_messages = notice; SET autorec.max_training_threads = 1;
            CALL autorec_train('messy', 'baseline', 'messy', '{\"epochs\": 3, \"threads\": 2}');" | grep fitted || true)
 expect "autorec.max_training_threads = 1, threads 2" \
-  "NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) in T s on 1 thread" "$got"
+  "NOTICE:  autorec_train(messy): fitted baseline on 3 users x 3 items (4 ratings, 1 duplicate pairs averaged) on 1 thread in T s" "$got"
 
 # Without verbose the epochs are DEBUG1 messages.
 got=$(run "SET client_min_messages = debug1;
