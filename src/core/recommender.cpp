@@ -10,6 +10,7 @@
 
 #include "core/features.hpp"
 #include "core/registry.hpp"
+#include "core/parallel.hpp"
 #include "core/serialize.hpp"
 
 namespace autorec {
@@ -251,9 +252,7 @@ void Recommender::refresh_features(const FeatureSet& features) {
 }
 
 int Recommender::training_threads(int max_threads) const {
-  int n = threads_ > 0 ? threads_ : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (max_threads > 0) n = std::min(n, max_threads);
-  return n;
+  return resolve_threads(threads_, max_threads);
 }
 
 size_t Recommender::estimated_training_bytes(const TrainingSize& size, size_t raw_rows,

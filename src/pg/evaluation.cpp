@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/metrics.hpp"
+#include "core/parallel.hpp"
 #include "pg/guard.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/settings.hpp"
@@ -33,7 +34,7 @@ Evaluation run_evaluation(FunctionCallInfo fcinfo, std::vector<UserEvaluation>* 
   SourceStats stats;
   RawRatings test = read_ratings(source, cols, stats, search_path_arg(fcinfo, 4));
   FitContext ctx = fit_context("autorec_evaluate");
-  return evaluate(*model, test, static_cast<size_t>(k), threshold, &ctx, capped_threads(threads),
+  return evaluate(*model, test, static_cast<size_t>(k), threshold, &ctx, resolve_threads(threads, max_training_threads),
                   per_user);
 }
 

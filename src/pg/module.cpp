@@ -1,10 +1,8 @@
 // The extension's entry: module magic and the configuration parameters (GUCs).
 #include <unistd.h>
 
-#include <algorithm>
 #include <climits>
 #include <cstdio>
-#include <thread>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -21,13 +19,6 @@ namespace autorec::pg {
 
 int max_training_memory_kb = -1;
 int max_training_threads = 0;
-
-int capped_threads(int requested) {
-  int n = requested > 0 ? requested
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (max_training_threads > 0) n = std::min(n, max_training_threads);
-  return n;
-}
 
 int default_max_training_memory_kb() {
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);

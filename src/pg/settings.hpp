@@ -16,10 +16,6 @@ extern int max_training_memory_kb;
 // no cap (every core).
 extern int max_training_threads;
 
-// `requested` threads (an option "threads"; 0 = every core) capped by
-// autorec.max_training_threads: the threads to run on, >= 1.
-int capped_threads(int requested);
-
 // The default: a quarter of the machine's physical memory (sysconf), in kB.
 int default_max_training_memory_kb();
 
