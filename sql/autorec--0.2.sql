@@ -565,10 +565,10 @@ BEGIN
          WHERE a.attrelid = 'pg_temp.autorec_split_src'::regclass
            AND a.attnum > 0::int2 AND NOT a.attisdropped;
         IF NOT coalesce(needed = ANY (cols), false) THEN
-            RAISE EXCEPTION 'the source has no column %', needed
+            RAISE EXCEPTION 'the source has no column "%"', needed
                 USING ERRCODE = 'undefined_column',
-                      HINT = format('Its columns are: %s. Name another column with the option %s.',
-                                    array_to_string(cols, ', '),
+                      DETAIL = format('Its columns are: %s.', array_to_string(cols, ', ')),
+                      HINT = format('Name another column with the option %s.',
                                     CASE method WHEN 'user' THEN 'user_column' ELSE 'time_column' END);
         END IF;
     END IF;

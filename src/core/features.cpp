@@ -99,11 +99,11 @@ std::vector<int> FeatureEncoder::map_columns(const FeatureTable& t, const std::s
     for (size_t j = 0; j < t.columns.size(); ++j)
       if (t.columns[j].name == c.name) found = static_cast<int>(j);
     if (found < 0)
-      throw Error(ErrorKind::InvalidParameter,
+      throw Error(ErrorKind::UndefinedColumn,
                   what + " no longer has the column \"" + c.name + "\" the model was trained on",
                   "Retrain the model (CALL autorec_retrain) after changing the feature columns.");
     if (t.columns[static_cast<size_t>(found)].kind != c.kind)
-      throw Error(ErrorKind::InvalidParameter,
+      throw Error(ErrorKind::DatatypeMismatch,
                   "column \"" + c.name + "\" of " + what + " is now " +
                       feature_kind_name(t.columns[static_cast<size_t>(found)].kind) +
                       ", but the model was trained on it as " + feature_kind_name(c.kind),

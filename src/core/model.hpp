@@ -51,7 +51,12 @@ class FitContext {
  public:
   std::function<bool()> interrupt_check;                 // true when the caller wants to stop
   std::function<void(const std::string&)> notice_sink;   // progress messages
-  int threads = 0;                                       // 0 = all cores
+  // Per-epoch progress when not `verbose` (the server logs it at DEBUG1); null: notice_sink.
+  std::function<void(const std::string&)> progress_sink;
+  bool verbose = false;  // the option "verbose": per-epoch progress goes to notice_sink
+  int threads = 0;       // 0 = all cores
+  // A cap on the threads of a training (autorec.max_training_threads); 0 = no cap.
+  int max_threads = 0;
   uint64_t seed = 42;
   // Called once with the estimated peak memory of the training (Recommender::fit, after the
   // ratings are indexed and before the baseline and the model allocate anything); throws to
@@ -66,9 +71,18 @@ class FitContext {
   void notice(const std::string& msg) const {
     if (notice_sink) notice_sink(msg);
   }
-  // Records one epoch for autorec_training_history and reports it.
-  void epoch_done(const EpochStats& s);
+  // Per-epoch (and other frequent) progress: a notice when verbose, else progress_sink.
+  void progress(const std::string& msg) const {
+    if (!verbose && progress_sink)
+      progress_sink(msg);
+    else
+      notice(msg);
+  }
+  // Records one epoch for autorec_training_history and reports it ("epoch N of M: ...");
+  // `of` is the most epochs this training runs (M; 0 = not known).
+  void epoch_done(const EpochStats& s, int of = 0);
   std::vector<EpochStats> history;
+  int planned_epochs = 0;  // the `of` of the last epoch_done
 };
 
 // What a model is trained on. The Recommender that owns the model owns these too and keeps

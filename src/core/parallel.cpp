@@ -9,6 +9,12 @@
 
 namespace autorec {
 
+int resolve_threads(int requested, int cap) {
+  int n = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+  if (cap > 0 && n > cap) n = cap;
+  return n < 1 ? 1 : n;
+}
+
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads < 1) threads = 1;

@@ -49,6 +49,10 @@ class ThreadPool {
   std::exception_ptr error_;
 };
 
+// The threads a training runs on: `requested` (the option "threads"; <= 0: every core), at
+// most `cap` when it is positive (autorec.max_training_threads); >= 1.
+int resolve_threads(int requested, int cap = 0);
+
 // Splits [0, n) into about `chunks` contiguous ranges.
 inline std::pair<size_t, size_t> chunk_range(size_t n, size_t chunks, size_t c) {
   return {n * c / chunks, n * (c + 1) / chunks};

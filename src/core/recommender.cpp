@@ -10,6 +10,7 @@
 
 #include "core/features.hpp"
 #include "core/registry.hpp"
+#include "core/parallel.hpp"
 #include "core/serialize.hpp"
 
 namespace autorec {
@@ -42,19 +43,49 @@ std::unique_ptr<Model> make_companion(double r_min = 1, double r_max = 5) {
 // weights. Ranking families' popularity fallback counts raters of ratings, sums weights.
 constexpr const char* kExplicitInputKey = "_explicit_input";
 
-void FitContext::epoch_done(const EpochStats& s) {
+void FitContext::epoch_done(const EpochStats& s, int of) {
   history.push_back(s);
-  char buf[160];
-  if (std::isnan(s.train_rmse) && std::isnan(s.validation_rmse))  // a ranking family
-    std::snprintf(buf, sizeof buf, "epoch %d (%.2f s)", s.epoch, s.seconds);
-  else if (std::isnan(s.validation_rmse))
-    std::snprintf(buf, sizeof buf, "epoch %d: train RMSE %.4f (%.2f s)", s.epoch, s.train_rmse,
-                  s.seconds);
+  planned_epochs = of;
+  char head[48], buf[192];
+  if (of > 0)
+    std::snprintf(head, sizeof head, "epoch %d of %d", s.epoch, of);
   else
-    std::snprintf(buf, sizeof buf, "epoch %d: train RMSE %.4f, validation RMSE %.4f (%.2f s)",
-                  s.epoch, s.train_rmse, s.validation_rmse, s.seconds);
-  notice(buf);
+    std::snprintf(head, sizeof head, "epoch %d", s.epoch);
+  if (std::isnan(s.train_rmse) && std::isnan(s.validation_rmse))  // a ranking family
+    std::snprintf(buf, sizeof buf, "%s (%.2f s)", head, s.seconds);
+  else if (std::isnan(s.validation_rmse))
+    std::snprintf(buf, sizeof buf, "%s: train RMSE %.4f (%.2f s)", head, s.train_rmse, s.seconds);
+  else
+    std::snprintf(buf, sizeof buf, "%s: train RMSE %.4f, validation RMSE %.4f (%.2f s)", head,
+                  s.train_rmse, s.validation_rmse, s.seconds);
+  progress(buf);
 }
+
+namespace {
+
+// The line that says a training ended before its last epoch (early stopping on the validation
+// RMSE, or an optimizer that converged); empty when it ran every epoch or the family reports
+// no epochs.
+std::string early_stop_line(const FitContext& ctx) {
+  if (ctx.history.empty() || ctx.planned_epochs <= 0) return {};
+  const int last = ctx.history.back().epoch;
+  if (last >= ctx.planned_epochs) return {};
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "stopped early after epoch %d of %d", last, ctx.planned_epochs);
+  std::string line = buf;
+  const EpochStats* best = nullptr;
+  for (const EpochStats& s : ctx.history)
+    if (!std::isnan(s.validation_rmse) && (!best || s.validation_rmse < best->validation_rmse))
+      best = &s;
+  if (best) {
+    std::snprintf(buf, sizeof buf, " (best validation RMSE %.4f, epoch %d)",
+                  best->validation_rmse, best->epoch);
+    line += buf;
+  }
+  return line;
+}
+
+}  // namespace
 
 std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm,
                                                     Options options) {
@@ -64,6 +95,7 @@ std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm
   r->scores_ = family.scores;
   r->seed_ = static_cast<uint64_t>(options.integer("seed", 42, 0, INT64_MAX));
   r->threads_ = static_cast<int>(options.integer("threads", 0, 0, 256));
+  r->verbose_ = options.boolean("verbose", false);
   r->model_ = family.make(options);
   const BaselineUse use = r->model_->baseline_use();
   // A rating family always gets the baseline: it is the fallback predict() serves.
@@ -81,16 +113,19 @@ std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm
   return r;
 }
 
-Error Recommender::ratings_required(const std::string& algorithm, const std::string& why) {
+Error Recommender::ratings_required(const std::string& algorithm, const std::string& why,
+                                    ErrorKind kind, const char* file, int line,
+                                    const char* function) {
   const std::string ranking = algorithm_list(ScoreKind::Ranking);
-  return Error(ErrorKind::InvalidParameter,
+  return Error(kind,
                "algorithm \"" + algorithm + "\" predicts ratings and needs a rating column, but " +
                    why,
                "Name the rating column with the option rating_column." +
                    (ranking.empty() ? std::string()
                                     : " Algorithms that learn from implicit data (user and "
                                       "item columns, an optional weight_column): " +
-                                          ranking + "."));
+                                          ranking + "."),
+               {}, file, line, function);
 }
 
 void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* features) {
@@ -117,7 +152,7 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
     size.n_users = users_.size();
     size.n_items = items_.size();
     size.nnz = ratings_.nnz();
-    size.threads = training_threads();
+    size.threads = training_threads(ctx.max_threads);
     size_t feature_bytes = 0;
     if (features)
       for (const FeatureTable* t : {&features->users, &features->items}) {
@@ -128,13 +163,16 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
       }
     ctx.memory_check(estimated_training_bytes(size, raw.size(), feature_bytes), *model_);
   }
+  ctx.seed = seed_;
+  ctx.threads = training_threads(ctx.max_threads);
+  ctx.verbose = verbose_;
   // When the baseline is the model its epochs are the training's; for the other families it is
   // their fallback (or an input), and their own epochs make the history.
   baseline_ = fit_baseline_ ? fit_biases(ratings_, bias_options_, &ctx, baseline_is_training_)
                             : Biases{};
-  ctx.seed = seed_;
-  ctx.threads = threads_;
   model_->fit(data(features), ctx);
+  const std::string early = early_stop_line(ctx);
+  if (!early.empty()) ctx.notice(early);
   if (companion_) {
     ctx.check_interrupt();
     companion_ = make_companion(ratings_.min_rating(), ratings_.max_rating());
@@ -142,9 +180,14 @@ void Recommender::fit(const RawRatings& raw, FitContext& ctx, const FeatureSet* 
     FitContext cctx;
     cctx.interrupt_check = ctx.interrupt_check;
     cctx.seed = seed_;
-    cctx.threads = threads_;
+    cctx.threads = ctx.threads;
+    cctx.verbose = ctx.verbose;
     if (ctx.notice_sink)
       cctx.notice_sink = [&ctx](const std::string& msg) { ctx.notice("ranking companion " + msg); };
+    if (ctx.progress_sink)
+      cctx.progress_sink = [&ctx](const std::string& msg) {
+        ctx.progress("ranking companion " + msg);
+      };
     companion_->fit(data(), cctx);
   }
   prepare_fallback();
@@ -208,9 +251,8 @@ void Recommender::refresh_features(const FeatureSet& features) {
   prepare_fallback();
 }
 
-int Recommender::training_threads() const {
-  if (threads_ > 0) return threads_;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+int Recommender::training_threads(int max_threads) const {
+  return resolve_threads(threads_, max_threads);
 }
 
 size_t Recommender::estimated_training_bytes(const TrainingSize& size, size_t raw_rows,

@@ -55,8 +55,9 @@ class Recommender {
   // the fitted model and the serialized copies the glue makes of it (Model::estimated_memory).
   size_t estimated_training_bytes(const TrainingSize& size, size_t raw_rows,
                                   size_t feature_bytes = 0) const;
-  // The threads a training runs on: the option `threads`, 0 meaning every core.
-  int training_threads() const;
+  // The threads a training runs on: the option `threads`, 0 meaning every core, at most
+  // `max_threads` when that is positive (autorec.max_training_threads).
+  int training_threads(int max_threads = 0) const;
 
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Recommender> deserialize(const uint8_t* data, size_t n);
@@ -112,8 +113,12 @@ class Recommender {
   double clip(double r) const;
 
   // The error for a rating family given input without ratings; `why` says what the input
-  // lacks ("the source has no column \"rating\""). Its hint lists the ranking families.
-  static Error ratings_required(const std::string& algorithm, const std::string& why);
+  // lacks ("the source has no column \"rating\""). Its hint lists the ranking families. The
+  // location is the caller's (where it is thrown); `kind` UndefinedColumn for a missing column.
+  static Error ratings_required(const std::string& algorithm, const std::string& why,
+                                ErrorKind kind = ErrorKind::InvalidParameter,
+                                const char* file = __builtin_FILE(), int line = __builtin_LINE(),
+                                const char* function = __builtin_FUNCTION());
 
  private:
   Recommender() = default;
@@ -141,6 +146,7 @@ class Recommender {
   bool baseline_is_training_ = false;  // baseline_use().is_training
   uint64_t seed_ = 42;
   int threads_ = 0;
+  bool verbose_ = false;  // option "verbose": per-epoch progress as notices
   IdMap users_, items_;
   RatingMatrix ratings_;
   Biases baseline_;

@@ -3,8 +3,10 @@
 #include <cmath>
 
 #include "core/metrics.hpp"
+#include "core/parallel.hpp"
 #include "pg/guard.hpp"
 #include "pg/model_cache.hpp"
+#include "pg/settings.hpp"
 #include "pg/source.hpp"
 #include "pg/training.hpp"
 
@@ -16,7 +18,7 @@ namespace {
 // Both functions take (model text, test_source text, k integer, options jsonb, search_path
 // text): reads the arguments and the test source, and evaluates.
 Evaluation run_evaluation(FunctionCallInfo fcinfo, std::vector<UserEvaluation>* per_user) {
-  if (PG_ARGISNULL(1)) throw Error(ErrorKind::InvalidParameter, "test_source must not be NULL");
+  if (PG_ARGISNULL(1)) throw Error(ErrorKind::NullValue, "test_source must not be NULL");
   std::string source =
       pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
   int k = PG_ARGISNULL(2) ? 10 : PG_GETARG_INT32(2);
@@ -32,7 +34,8 @@ Evaluation run_evaluation(FunctionCallInfo fcinfo, std::vector<UserEvaluation>* 
   SourceStats stats;
   RawRatings test = read_ratings(source, cols, stats, search_path_arg(fcinfo, 4));
   FitContext ctx = fit_context("autorec_evaluate");
-  return evaluate(*model, test, static_cast<size_t>(k), threshold, &ctx, threads, per_user);
+  return evaluate(*model, test, static_cast<size_t>(k), threshold, &ctx, resolve_threads(threads, max_training_threads),
+                  per_user);
 }
 
 }  // namespace

@@ -224,7 +224,7 @@ extern "C" PGDLLEXPORT Datum autorec_fit_finalfn(PG_FUNCTION_ARGS) {
   FitState* s = reinterpret_cast<FitState*>(PG_GETARG_POINTER(0));
   return guard([&]() -> Datum {
     if (!s->algorithm)
-      throw Error(ErrorKind::InvalidParameter, "autorec_fit: algorithm must not be NULL");
+      throw Error(ErrorKind::NullValue, "autorec_fit: algorithm must not be NULL");
     std::string algorithm = pg_call([&]() -> std::string { return text_to_cstring(s->algorithm); });
     Options options = Options::parse(jsonb_text(s->options));
     std::unique_ptr<Recommender> rec = Recommender::configure(algorithm, std::move(options));

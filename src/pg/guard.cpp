@@ -18,6 +18,11 @@ struct Captured {
   int sqlstate;
   char message[1024];
   char hint[1024];
+  char detail[1024];
+  // Where the error was thrown (an Error's throw site; else null: the guard's own location).
+  const char* file;
+  int line;
+  const char* function;
 };
 Captured captured;
 
@@ -29,7 +34,11 @@ void copy(char* dst, const char* src) {
 int sqlstate_for(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::InvalidParameter: return ERRCODE_INVALID_PARAMETER_VALUE;
+    case ErrorKind::NullValue: return ERRCODE_NULL_VALUE_NOT_ALLOWED;
     case ErrorKind::DataError: return ERRCODE_DATA_EXCEPTION;
+    case ErrorKind::UndefinedObject: return ERRCODE_UNDEFINED_OBJECT;
+    case ErrorKind::UndefinedColumn: return ERRCODE_UNDEFINED_COLUMN;
+    case ErrorKind::DatatypeMismatch: return ERRCODE_DATATYPE_MISMATCH;
     case ErrorKind::CorruptModel: return ERRCODE_DATA_CORRUPTED;
     case ErrorKind::NotSupported: return ERRCODE_FEATURE_NOT_SUPPORTED;
     case ErrorKind::ResourceLimit: return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
@@ -45,6 +54,10 @@ void capture_exception(std::exception_ptr e) {
   captured.cancelled = false;
   captured.sqlstate = ERRCODE_INTERNAL_ERROR;
   captured.hint[0] = '\0';
+  captured.detail[0] = '\0';
+  captured.file = nullptr;
+  captured.line = 0;
+  captured.function = nullptr;
   try {
     std::rethrow_exception(e);
   } catch (const PgError& x) {
@@ -55,6 +68,10 @@ void capture_exception(std::exception_ptr e) {
     captured.sqlstate = sqlstate_for(x.kind());
     copy(captured.message, x.what());
     copy(captured.hint, x.hint().c_str());
+    copy(captured.detail, x.detail().c_str());
+    captured.file = x.file();
+    captured.line = x.line();
+    captured.function = x.function();
   } catch (const std::bad_alloc&) {
     captured.sqlstate = ERRCODE_OUT_OF_MEMORY;
     copy(captured.message, "out of memory in autorec");
@@ -74,8 +91,18 @@ void report() {
     CHECK_FOR_INTERRUPTS();
     ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("autorec training was interrupted")));
   }
-  ereport(ERROR, (errcode(captured.sqlstate), errmsg("%s", captured.message),
-                  captured.hint[0] ? errhint("%s", captured.hint) : 0));
+  // ereport() with the throw site as the location (errfinish keeps the file's base name), so
+  // that VERBOSITY verbose and the server log point at the code that raised the error.
+  if (errstart(ERROR, TEXTDOMAIN)) {
+    errcode(captured.sqlstate);
+    errmsg("%s", captured.message);
+    if (captured.detail[0]) errdetail("%s", captured.detail);
+    if (captured.hint[0]) errhint("%s", captured.hint);
+    if (captured.file)
+      errfinish(captured.file, captured.line, captured.function);
+    else
+      errfinish(__FILE__, __LINE__, PG_FUNCNAME_MACRO);
+  }
   pg_unreachable();
 }
 

@@ -201,10 +201,10 @@ Lookup resolve(const char* name, bool* keep) {
     std::string models = model_list();
     pg_call([] { SPI_finish(); });
     if (name)
-      throw Error(ErrorKind::InvalidParameter, std::string("model \"") + name + "\" does not exist",
+      throw Error(ErrorKind::UndefinedObject, std::string("model \"") + name + "\" does not exist",
                   models.empty() ? "No model has been trained yet: CALL autorec_train(...)."
                                  : "Models: " + models + ".");
-    throw Error(ErrorKind::InvalidParameter, "there is no default model",
+    throw Error(ErrorKind::UndefinedObject, "there is no default model",
                 models.empty()
                     ? "Train one with CALL autorec_train('name', 'baseline', 'ratings')."
                     : "Choose one with SELECT autorec_set_default('name'); models: " + models +

@@ -18,6 +18,7 @@ void _PG_init(void);
 namespace autorec::pg {
 
 int max_training_memory_kb = -1;
+int max_training_threads = 0;
 
 int default_max_training_memory_kb() {
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
@@ -73,5 +74,14 @@ void _PG_init(void) {
       "-1 means no limit. The default is a quarter of the machine's physical memory.",
       &autorec::pg::max_training_memory_kb, autorec::pg::max_training_memory_kb, -1, INT_MAX,
       PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr, nullptr);
+  // PGC_SUSET, like max_training_memory: a superuser's cap (postgresql.conf, or ALTER ROLE /
+  // ALTER DATABASE ... SET, e.g. for the role pg_cron jobs run as) that the training's own
+  // role cannot raise; the option "threads" can only ask for fewer.
+  DefineCustomIntVariable(
+      "autorec.max_training_threads",
+      "Most threads one model training or evaluation runs on.",
+      "0 means no cap: every core (or the option threads). The option threads asks for fewer, "
+      "never more.",
+      &autorec::pg::max_training_threads, 0, 0, 1024, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("autorec");
 }

@@ -31,7 +31,7 @@ std::vector<T> array_arg(FunctionCallInfo fcinfo, int argno, Oid elem_type,
     ArrayType* a = PG_GETARG_ARRAYTYPE_P(argno);
     if (ARR_NDIM(a) > 1)
       ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-                      errmsg("autorec: array arguments must be one-dimensional")));
+                      errmsg("array arguments must be one-dimensional")));
     int count;
     deconstruct_array(a, elem_type, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &count);
     return count;

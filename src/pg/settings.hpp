@@ -12,6 +12,10 @@ namespace autorec::pg {
 // autorec.max_training_memory, in kB; -1 means no limit.
 extern int max_training_memory_kb;
 
+// autorec.max_training_threads: the most threads one training or evaluation runs on; 0 means
+// no cap (every core).
+extern int max_training_threads;
+
 // The default: a quarter of the machine's physical memory (sysconf), in kB.
 int default_max_training_memory_kb();
 

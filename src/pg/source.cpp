@@ -224,7 +224,8 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
   if (!has_rating && cols.use == RatingUse::Required && !cols.rating_named &&
       has_column(cols.user) && has_column(cols.item))
     throw Recommender::ratings_required(cols.algorithm,
-                                        "the source has no column \"" + cols.rating + "\"");
+                                        "the source has no column \"" + cols.rating + "\"",
+                                        ErrorKind::UndefinedColumn);
   // Which columns are read: user, item, then the rating (explicit input, or the min_rating
   // filter) and the weight.
   const bool explicit_input = !made_implicit && cols.use != RatingUse::Never &&
@@ -243,10 +244,12 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
   Oid time_type = InvalidOid;
   Column c[5];
   std::string missing;
+  int n_missing = 0;
   for (int k = 0; k < n_cols; ++k) {
     c[k].attno = pg_call([&] { return SPI_fnumber(desc, names[k]->c_str()); });
     if (c[k].attno <= 0) {
-      missing += (missing.empty() ? "" : ", ") + *names[k];
+      missing += (missing.empty() ? "\"" : ", \"") + *names[k] + "\"";
+      ++n_missing;
       continue;
     }
     Oid type = TupleDescAttr(desc, c[k].attno - 1)->atttypid;
@@ -259,7 +262,7 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
                                             base == TIMESTAMPTZOID));
     if (!ok) {
       const char* tname = pg_call([&] { return format_type_be(type); });
-      throw Error(ErrorKind::InvalidParameter,
+      throw Error(ErrorKind::DatatypeMismatch,
                   "column \"" + *names[k] + "\" of the source has type " + tname +
                       (k < 2 ? ", but ids must be an integer type (smallint, integer, bigint)"
                        : k == weight_at ? ", but weights must be a numeric type"
@@ -269,12 +272,14 @@ RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
     }
   }
   if (!missing.empty()) {
-    throw Error(ErrorKind::InvalidParameter, "the source has no column " + missing,
-                "Its columns are: " + column_names(desc) +
-                    (read_weight ? ". Name other columns with the options user_column, "
-                                   "item_column, rating_column and weight_column."
-                                 : ". Name other columns with the options user_column, "
-                                   "item_column and rating_column."));
+    throw Error(ErrorKind::UndefinedColumn,
+                (n_missing > 1 ? "the source has no columns " : "the source has no column ") +
+                    missing,
+                read_weight ? "Name other columns with the options user_column, item_column, "
+                              "rating_column and weight_column."
+                            : "Name other columns with the options user_column, item_column and "
+                              "rating_column.",
+                "Its columns are: " + column_names(desc) + ".");
   }
 
   RawRatings raw;
@@ -399,16 +404,17 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
   int id_attno = pg_call([&] { return SPI_fnumber(desc, id_column.c_str()); });
   const std::string found = column_names(desc);
   if (id_attno <= 0)
-    throw Error(ErrorKind::InvalidParameter, "the " + what + " source has no column " + id_column,
-                "Its columns are: " + found +
-                    ". The id column is named as in the ratings "
-                    "source (options user_column and item_column).");
+    throw Error(ErrorKind::UndefinedColumn,
+                "the " + what + " source has no column \"" + id_column + "\"",
+                "The id column is named as in the ratings source (options user_column and "
+                "item_column).",
+                "Its columns are: " + found + ".");
   Kind id_kind =
       kind_of(pg_call([&] { return getBaseType(TupleDescAttr(desc, id_attno - 1)->atttypid); }));
   if (id_kind != Kind::Int2 && id_kind != Kind::Int4 && id_kind != Kind::Int8) {
     const char* tname =
         pg_call([&] { return format_type_be(TupleDescAttr(desc, id_attno - 1)->atttypid); });
-    throw Error(ErrorKind::InvalidParameter,
+    throw Error(ErrorKind::DatatypeMismatch,
                 "column \"" + id_column + "\" of the " + what + " source has type " + tname +
                     ", but ids must be an integer type (smallint, integer, bigint)");
   }
@@ -445,8 +451,8 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
   }
   if (readers.empty())
     throw Error(ErrorKind::InvalidParameter,
-                "the " + what + " source has no feature columns besides " + id_column,
-                "Its columns are: " + found + ".");
+                "the " + what + " source has no feature columns besides \"" + id_column + "\"",
+                {}, "Its columns are: " + found + ".");
 
   // Text forms and detoasted arrays of one batch live in this context, reset per batch.
   MemoryContext batch_cxt = pg_call([] {

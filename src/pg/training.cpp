@@ -12,9 +12,9 @@
 
 namespace autorec::pg {
 
-void report_progress(const std::string& label, const std::string& message) {
+void report_progress(const std::string& label, const std::string& message, int level) {
   pg_call([&] {
-    ereport(NOTICE, (errmsg("%s: %s", label.c_str(), message.c_str())));
+    ereport(level, (errmsg("%s: %s", label.c_str(), message.c_str())));
     // Shown in pg_stat_activity.query of this backend until the statement ends.
     char buf[512];
     snprintf(buf, sizeof buf, "%s: %s", label.c_str(), message.c_str());
@@ -27,6 +27,10 @@ FitContext fit_context(const std::string& label) {
   // Only reads the flags the signal handlers set; CHECK_FOR_INTERRUPTS runs later, in guard().
   ctx.interrupt_check = [] { return QueryCancelPending || ProcDiePending; };
   ctx.notice_sink = [label](const std::string& m) { report_progress(label, m); };
+  // Per-epoch lines: DEBUG1 (the server log at log_min_messages = debug1, a client at
+  // client_min_messages = debug1) unless the option "verbose" makes them notices.
+  ctx.progress_sink = [label](const std::string& m) { report_progress(label, m, DEBUG1); };
+  ctx.max_threads = max_training_threads;
   ctx.memory_check = [label](size_t bytes, const Model& model) {
     check_training_memory(label.c_str(), bytes, &model);
   };
@@ -96,10 +100,14 @@ void report_fitted(const std::string& label, const std::string& algorithm, const
   char buf[256];
   // Ranking families learn from interactions (duplicates add up), rating families from ratings.
   const bool ranking = rec.score_kind() == ScoreKind::Ranking;
-  snprintf(buf, sizeof buf, "fitted %s on %d users x %d items (%zu %s, %zu duplicate pairs %s) in %.2f s",
+  // The threads: the option "threads" (0: every core) capped by autorec.max_training_threads.
+  const int threads = rec.training_threads(max_training_threads);
+  snprintf(buf, sizeof buf,
+           "fitted %s on %d users x %d items (%zu %s, %zu duplicate pairs %s) on %d thread%s in "
+           "%.2f s",
            algorithm.c_str(), rec.users().size(), rec.items().size(), rec.ratings().nnz(),
            ranking ? "user-item pairs" : "ratings", rec.duplicates(), ranking ? "added" : "averaged",
-           rec.fit_seconds());
+           threads, threads == 1 ? "" : "s", rec.fit_seconds());
   report_progress(label, buf);
 }
 
@@ -165,7 +173,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
   return guard([&]() -> Datum {
     for (int a = 0; a < 3; ++a)
       if (PG_ARGISNULL(a))
-        throw Error(ErrorKind::InvalidParameter, "model, algorithm and source must not be NULL");
+        throw Error(ErrorKind::NullValue, "model, algorithm and source must not be NULL");
     std::string model = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
     std::string algorithm = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(1)); });
     std::string source = pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
@@ -224,7 +232,7 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
 extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) {
   return guard([&]() -> Datum {
     if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-      throw Error(ErrorKind::InvalidParameter, "model and weights must not be NULL");
+      throw Error(ErrorKind::NullValue, "model and weights must not be NULL");
     std::string model =
         pg_call([&]() -> std::string { return text_to_cstring(PG_GETARG_TEXT_PP(0)); });
     bytea* b = pg_call([&] { return PG_GETARG_BYTEA_PP(1); });

@@ -16,8 +16,8 @@ namespace autorec::pg {
 // NOTICEs and in pg_stat_activity.query (prefixed with `label`).
 FitContext fit_context(const std::string& label);
 
-// Reports a progress line the same way (NOTICE + pg_stat_activity).
-void report_progress(const std::string& label, const std::string& message);
+// Reports a progress line the same way (a NOTICE, or `level`, + pg_stat_activity).
+void report_progress(const std::string& label, const std::string& message, int level = NOTICE);
 
 // The serialized model as a palloc'd bytea; errors clearly when it exceeds bytea's 1 GB.
 bytea* to_bytea(const std::vector<uint8_t>& bytes);

@@ -172,7 +172,7 @@ TEST(Baseline, ReportsEachEpoch) {
   Biases b = fit_biases(d.matrix, o, &ctx, true);
   ASSERT_EQ(ctx.history.size(), 3u);
   ASSERT_EQ(notices.size(), 3u);
-  EXPECT_EQ(notices[0].rfind("epoch 1: train RMSE ", 0), 0u) << notices[0];
+  EXPECT_EQ(notices[0].rfind("epoch 1 of 3: train RMSE ", 0), 0u) << notices[0];
   for (size_t e = 0; e < 3; ++e) {
     EXPECT_EQ(ctx.history[e].epoch, static_cast<int>(e + 1));
     EXPECT_TRUE(std::isnan(ctx.history[e].validation_rmse));
@@ -440,4 +440,54 @@ TEST(Ratings, IdsOfAnySpanMapInOrder) {
   RawRatings huge;
   huge.add(1, 1, 1e300);
   EXPECT_THROW(build_dataset(huge), Error);
+}
+
+TEST(Errors, CarryTheThrowSiteAndDetail) {
+  // The guard reports an Error's own location (file, line, function), not its own.
+  const int line = __LINE__ + 2;
+  try {
+    throw Error(ErrorKind::UndefinedColumn, "the source has no column \"x\"", "Hint.", "Detail.");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::UndefinedColumn);
+    EXPECT_EQ(e.detail(), "Detail.");
+    EXPECT_EQ(e.hint(), "Hint.");
+    EXPECT_NE(std::strstr(e.file(), "test_core.cpp"), nullptr) << e.file();
+    EXPECT_EQ(e.line(), line);
+    EXPECT_STREQ(e.function(), "TestBody");
+  }
+  // An error thrown deep in the core names that function.
+  try {
+    Options o = Options::parse("{\"epochs\": 0}");
+    o.integer("epochs", 1, 1, 10);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_NE(std::strstr(e.file(), "options.cpp"), nullptr) << e.file();
+    EXPECT_STREQ(e.function(), "integer");
+  }
+}
+
+TEST(Recommender, ThreadsCappedAndEpochProgressRouted) {
+  // "threads" asks, FitContext::max_threads (autorec.max_training_threads) caps.
+  auto rec = Recommender::configure("baseline", Options::parse("{\"threads\": 3, \"epochs\": 2}"));
+  EXPECT_EQ(rec->training_threads(), 3);
+  EXPECT_EQ(rec->training_threads(1), 1);
+  EXPECT_EQ(rec->training_threads(8), 3);
+  // Per-epoch lines go to progress_sink ("epoch N of M"), and to notice_sink with verbose.
+  for (bool verbose : {false, true}) {
+    auto r = Recommender::configure(
+        "baseline", Options::parse(verbose ? "{\"epochs\": 2, \"verbose\": true, \"rank_by\": \"rating\"}"
+                                           : "{\"epochs\": 2, \"rank_by\": \"rating\"}"));
+    FitContext ctx;
+    ctx.max_threads = 1;
+    std::vector<std::string> notices, progress;
+    ctx.notice_sink = [&](const std::string& m) { notices.push_back(m); };
+    ctx.progress_sink = [&](const std::string& m) { progress.push_back(m); };
+    r->fit(small_ratings(), ctx);
+    EXPECT_EQ(ctx.threads, 1);
+    const std::vector<std::string>& epochs = verbose ? notices : progress;
+    ASSERT_EQ(epochs.size(), 2u) << verbose;
+    EXPECT_EQ(epochs[1].rfind("epoch 2 of 2: train RMSE ", 0), 0u) << epochs[1];
+    EXPECT_EQ((verbose ? progress : notices).size(), 0u) << verbose;
+  }
 }

@@ -56,7 +56,7 @@ Biases fit_biases(const RatingMatrix& m, const BiasOptions& opt, FitContext* ctx
       st.epoch = e + 1;
       st.train_rmse = std::sqrt(std::max(sq, 0.0) / static_cast<double>(m.nnz()));
       st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      ctx->epoch_done(st);
+      ctx->epoch_done(st, opt.epochs);
     }
   }
   return b;

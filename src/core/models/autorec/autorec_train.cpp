@@ -125,12 +125,12 @@ TrainResult train_network(AutoRecNet<float>& net, const TrainProblem& problem,
     st.seconds = seconds_since(start);
     res.epochs_run = e;
     if (record) {
-      ctx.epoch_done(st);
+      ctx.epoch_done(st, s.epochs);
     } else if (e % 10 == 0) {
       char buf[128];
-      std::snprintf(buf, sizeof buf, "%s epoch %d: train RMSE %.4f", stage.c_str(), e,
-                    st.train_rmse);
-      ctx.notice(buf);
+      std::snprintf(buf, sizeof buf, "%s epoch %d of %d: train RMSE %.4f", stage.c_str(), e,
+                    s.epochs, st.train_rmse);
+      ctx.progress(buf);
     }
     ctx.check_interrupt();
     if (!has_val) {

@@ -146,7 +146,7 @@ void RankingAutoencoderModel::fit(const TrainingData& data, FitContext& ctx) {
     // No RMSE for a ranking model: the history records the mean multinomial loss per user.
     s.train_rmse = losses_.back();
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ctx.epoch_done(s);
+    ctx.epoch_done(s, opt_.epochs);
   }
   // What was held at the peak: the parameters, their gradient and Adam's two moments, the
   // batch and its workspace (plus the item counts of the input gradient's grouping), the

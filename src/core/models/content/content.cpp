@@ -260,7 +260,7 @@ void ContentModel::fit(const TrainingData& data, FitContext& ctx) {
         throw Error(ErrorKind::DataError, "training diverged (non-finite weights)",
                     "Use a smaller learning_rate.");
     st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ctx.epoch_done(st);
+    ctx.epoch_done(st, opt_.epochs);
     const EarlyStopping::Verdict verdict = stopping.offer(st.validation_rmse);
     if (verdict == EarlyStopping::Verdict::Improved) {
       best_w = w_;

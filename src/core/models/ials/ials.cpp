@@ -207,7 +207,7 @@ void IalsModel::fit(const TrainingData& data, FitContext& ctx) {
     EpochStats s;
     s.epoch = e + 1;
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    ctx.epoch_done(s);
+    ctx.epoch_done(s, opt_.epochs);
   }
   // Factors, the two Gramians of a half step (Eigen's product and the copy) and the solvers.
   measured_bytes_ = sizeof(float) * (static_cast<size_t>(tr.U.size() + tr.V.size()) +

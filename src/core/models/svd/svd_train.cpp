@@ -627,15 +627,13 @@ void train_svd(const SvdOptions& opt, const RatingMatrix& train,
       s.validation_rmse =
           validation_rmse(opt, train, validation, clip_lo, clip_hi, params, pool, ctx);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ctx.epoch_done(s);
+    ctx.epoch_done(s, opt.epochs);
     if (validate) {
       const EarlyStopping::Verdict verdict = stopping.offer(s.validation_rmse);
       if (verdict == EarlyStopping::Verdict::Improved) {
         best = params;
       } else if (verdict == EarlyStopping::Verdict::Stop) {
-        ctx.notice("svd: early stop after epoch " + std::to_string(e + 1) + ", keeping epoch " +
-                   std::to_string(e + 1 - stopping.epochs_since_best()));
-        break;
+        break;  // Recommender::fit says so ("stopped early after epoch N of M ...")
       }
     }
     const float decay = static_cast<float>(opt.lr_decay);
