@@ -54,6 +54,8 @@ CREATE TABLE autorec.model_version (
 );
 -- Float weights hardly compress; storing them uncompressed makes loading a model cheaper.
 ALTER TABLE autorec.model_version ALTER COLUMN weights SET STORAGE EXTERNAL;
+COMMENT ON COLUMN autorec.model_version.effective_options IS
+    'every option the training read, with the value it used (defaults resolved); NULL for versions trained before 0.2';
 
 -- Models are ordinary rows: pg_dump carries them (and the identity sequence's position, so
 -- that a restored database can train new versions).
@@ -212,6 +214,41 @@ END $$;
 -- Training
 ------------------------------------------------------------------------------------------------
 
+-- A NOTICE when a training with the algorithm and options of a model's current version would
+-- build something else: the defaults of the installed library changed since (the effective
+-- options differ). Called by _train_model before it stores the new version.
+CREATE FUNCTION autorec._report_changed_defaults(model text, algorithm text, options jsonb,
+                                                 effective jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    prev autorec.model_version;
+    changed text;
+BEGIN
+    SELECT v.* INTO prev
+      FROM autorec.model m
+      JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
+                                  AND v.version OPERATOR(pg_catalog.=) m.current_version
+     WHERE m.name OPERATOR(pg_catalog.=) _report_changed_defaults.model;
+    IF prev.effective_options IS NULL OR effective IS NULL
+       OR prev.algorithm OPERATOR(pg_catalog.<>) _report_changed_defaults.algorithm
+       OR prev.options OPERATOR(pg_catalog.<>) coalesce(options, '{}'::pg_catalog.jsonb) THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s -> %s', coalesce(n.key, o.key),
+                                                   coalesce(o.value::pg_catalog.text, 'unset'),
+                                                   coalesce(n.value::pg_catalog.text, 'unset')),
+                                 ', ' ORDER BY coalesce(n.key, o.key))
+      INTO changed
+      FROM pg_catalog.jsonb_each(effective) n
+      FULL JOIN pg_catalog.jsonb_each(prev.effective_options) o ON o.key OPERATOR(pg_catalog.=) n.key
+     WHERE n.value IS DISTINCT FROM o.value;
+    IF changed IS NOT NULL THEN
+        RAISE NOTICE 'defaults of model "%" changed since version %: %', model, prev.version, changed
+            USING HINT = 'The options are kept as given; name an option to keep its value. '
+                         'autorec_model_versions shows the effective options of every version.';
+    END IF;
+END $$;
+
 -- The training behind autorec_train and autorec_retrain; the sources are read on
 -- `source_path` (the search_path of the session that trained the model). The options are
 -- stored as given (a retrain uses them again, with the defaults of the library then installed);
@@ -224,8 +261,6 @@ DECLARE
     t autorec.trained;
     next_version integer;
     is_new boolean;
-    prev autorec.model_version;
-    changed text;
 BEGIN
     IF model IS NULL OR algorithm IS NULL OR source IS NULL THEN
         RAISE EXCEPTION 'model, algorithm and source must not be NULL'
@@ -258,28 +293,7 @@ BEGIN
                         source_path);
 
     IF NOT is_new THEN
-        SELECT v.* INTO prev
-          FROM autorec.model m
-          JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
-                                      AND v.version OPERATOR(pg_catalog.=) m.current_version
-         WHERE m.name OPERATOR(pg_catalog.=) _train_model.model;
-        IF prev.effective_options IS NOT NULL AND t.effective_options IS NOT NULL
-           AND prev.algorithm OPERATOR(pg_catalog.=) _train_model.algorithm
-           AND prev.options OPERATOR(pg_catalog.=) coalesce(options, '{}'::pg_catalog.jsonb) THEN
-            SELECT pg_catalog.string_agg(pg_catalog.format('%s %s -> %s', coalesce(n.key, o.key),
-                                                           coalesce(o.value::pg_catalog.text, 'unset'),
-                                                           coalesce(n.value::pg_catalog.text, 'unset')),
-                                         ', ' ORDER BY coalesce(n.key, o.key))
-              INTO changed
-              FROM pg_catalog.jsonb_each(t.effective_options) n
-              FULL JOIN pg_catalog.jsonb_each(prev.effective_options) o ON o.key OPERATOR(pg_catalog.=) n.key
-             WHERE n.value IS DISTINCT FROM o.value;
-            IF changed IS NOT NULL THEN
-                RAISE NOTICE 'defaults of model "%" changed since version %: %', model, prev.version, changed
-                    USING HINT = 'The options are kept as given; name an option to keep its value. '
-                                 'autorec_model_versions shows the effective options of every version.';
-            END IF;
-        END IF;
+        PERFORM autorec._report_changed_defaults(model, algorithm, options, t.effective_options);
     END IF;
 
     IF is_new THEN

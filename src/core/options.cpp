@@ -311,6 +311,8 @@ std::string option_allowed(const OptionSpec& spec) {
       std::string each = spec.type == OptionType::IntegerList ? "each " : "";
       if (unbounded(spec.lo, spec.hi))
         return spec.type == OptionType::Number ? "any number" : "any integer";
+      if (spec.type != OptionType::Number && spec.hi >= 9e18)  // INT64_MAX
+        return each + number_text(spec.lo) + " or more";
       return each + number_text(spec.lo) + " to " + number_text(spec.hi);
     }
     case OptionType::Boolean: return "true | false";
