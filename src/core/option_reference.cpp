@@ -23,7 +23,8 @@ const std::vector<OptionDoc> kCommonDocs = {
     {"user_column", "the source's user id column (any integer type)"},
     {"item_column", "the source's item id column (any integer type)"},
     {"rating_column",
-     "the source's rating column (any numeric type); when given, a missing column is an error"},
+     "the source's rating column (any numeric type); unset, the column rating if the source has "
+     "one; when given, a missing column is an error"},
     {"weight_column",
      "implicit input: the weight of each interaction (a count, plays; > 0); unset, each row "
      "weighs 1"},
@@ -32,7 +33,7 @@ const std::vector<OptionDoc> kCommonDocs = {
      "implicit input from an explicit table: only the rows rated at least this; unset, every row"},
     {"time_column",
      "time decay (implicit input, with half_life_days): the column holding each interaction's "
-     "time (timestamptz, timestamp, date or a number of seconds)"},
+     "time (timestamptz, timestamp, date or a number of seconds); unset, no decay"},
     {"half_life_days",
      "time decay (with time_column): an interaction weighs 2^(-age / half_life_days), its age "
      "from the latest time in the source"},

@@ -502,6 +502,15 @@ std::string Options::text(const std::string& name, const std::string& def) {
   return result;
 }
 
+std::optional<std::string> Options::optional_text(const std::string& name) {
+  const JsonValue* v = find(name);
+  if (v && v->type != JsonValue::Type::String)
+    throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be a string");
+  note(make_spec(name, OptionType::Text, JsonValue()), v ? json_string(v->string) : JsonValue());
+  if (!v) return std::nullopt;
+  return v->string;
+}
+
 void Options::reject_unknown(const std::string& algorithm) const {
   for (auto& [k, v] : values_) {
     if (known_.count(k)) continue;

@@ -67,6 +67,8 @@ class Options {
   std::string text(const std::string& name, const std::string& def);
   // A number without a default: nullopt when absent (the spec's default is null).
   std::optional<double> optional_number(const std::string& name, double lo, double hi);
+  // A string without a default: nullopt when absent (the spec's default is null).
+  std::optional<std::string> optional_text(const std::string& name);
   bool has(const std::string& name) const { return values_.count(name) != 0; }
 
   // Throws for any option no getter asked for, listing the ones that were.

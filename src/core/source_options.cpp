@@ -10,12 +10,14 @@ SourceColumns read_source_columns(Options& o) {
   SourceColumns c;
   c.user = o.text("user_column", c.user);
   c.item = o.text("item_column", c.item);
-  c.rating_named = o.has("rating_column");
-  c.rating = o.text("rating_column", c.rating);
-  c.weight = o.text("weight_column", "");
+  // Unset (null in the effective options), the rating column is "rating" if the source has it.
+  const std::optional<std::string> rating = o.optional_text("rating_column");
+  c.rating_named = rating.has_value();
+  c.rating = rating.value_or(c.rating);
+  c.weight = o.optional_text("weight_column").value_or("");
   c.implicit = o.boolean("implicit", false);
   c.min_rating = o.optional_number("min_rating", -1e300, 1e300).value_or(NAN);
-  c.time = o.text("time_column", "");
+  c.time = o.optional_text("time_column").value_or("");
   c.half_life_days = o.optional_number("half_life_days", 1e-6, 1e9).value_or(NAN);
   o.set_scope(OptionScope::Algorithm);
   if (c.time.empty() != std::isnan(c.half_life_days))

@@ -211,4 +211,10 @@ TEST(OptionReference, EffectiveOptionsReproduceTheConfiguration) {
   EXPECT_EQ(member(e, "method")->string, "als");
   EXPECT_FALSE(member(e, "lr_bu"));
   EXPECT_TRUE(member(e, "cg_steps"));
+  // Unset source columns stay unset (a ranking family reads a source without ratings as
+  // interactions; "rating_column": "rating" would require the column).
+  EXPECT_EQ(member(e, "rating_column")->type, JsonValue::Type::Null);
+  EXPECT_EQ(member(e, "weight_column")->type, JsonValue::Type::Null);
+  EXPECT_EQ(member(effective("ease", "{\"rating_column\": \"stars\"}"), "rating_column")->string,
+            "stars");
 }

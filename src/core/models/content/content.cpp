@@ -68,8 +68,8 @@ constexpr size_t kChunk = 16384;  // ratings per task: cancellation is polled be
 // the ratings are shared out among them without locks (Hogwild), so the result varies slightly.
 ContentOptions ContentOptions::read(Options& o) {
   ContentOptions c;
-  c.user_features = o.text("user_features", "");
-  c.item_features = o.text("item_features", "");
+  c.user_features = o.optional_text("user_features").value_or("");
+  c.item_features = o.optional_text("item_features").value_or("");
   c.use_ids = o.boolean("use_ids", c.use_ids);
   c.factors = static_cast<int>(o.integer("factors", c.factors, 0, kMaxFactors));
   c.epochs = static_cast<int>(o.integer("epochs", c.epochs, 1, 10000));
