@@ -117,8 +117,8 @@ const std::map<std::string, std::vector<OptionDoc>> kFamilyDocs = {
          {"refit", "after early stopping, train 30% more epochs on all training ratings"},
          {"optimizer", "lbfgs, rprop or adam"},
          {"lambda",
-          "L2 penalty on the summed loss; the default is for one hidden layer (10 with more), "
-          "divided by 16 with the sigmoid decoder"},
+          "L2 penalty on the summed loss; the default is for one hidden layer (10 with more, "
+          "also divided by 16 with the sigmoid decoder)"},
          {"pretrain_lambda", "penalty of the first (one-layer) pretraining stage"},
          {"learning_rate", "step size (rprop's initial step, adam's rate)"},
          {"epochs", "most training epochs"},
