@@ -47,10 +47,15 @@ CREATE TABLE autorec.model_version (
     train_seconds double precision,
     history       jsonb NOT NULL DEFAULT '[]',
     metrics       jsonb NOT NULL DEFAULT '{}',
+    -- Every option the training read, with the value it used (the defaults resolved); NULL for
+    -- versions trained before 0.2 (their defaults are not known).
+    effective_options jsonb,
     PRIMARY KEY (model, version)
 );
 -- Float weights hardly compress; storing them uncompressed makes loading a model cheaper.
 ALTER TABLE autorec.model_version ALTER COLUMN weights SET STORAGE EXTERNAL;
+COMMENT ON COLUMN autorec.model_version.effective_options IS
+    'every option the training read, with the value it used (defaults resolved); NULL for versions trained before 0.2';
 
 -- Models are ordinary rows: pg_dump carries them (and the identity sequence's position, so
 -- that a restored database can train new versions).
@@ -157,7 +162,7 @@ CREATE TRIGGER version_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON a
 
 CREATE TYPE autorec.trained AS (
     weights bytea, source text, n_users bigint, n_items bigint, n_ratings bigint,
-    train_seconds double precision, history jsonb);
+    train_seconds double precision, history jsonb, effective_options jsonb);
 
 CREATE TYPE autorec.evaluation AS (
     n_ratings bigint, n_users bigint, rmse double precision, mae double precision,
@@ -241,8 +246,46 @@ END $$;
 -- Training
 ------------------------------------------------------------------------------------------------
 
+-- A NOTICE when a training with the algorithm and options of a model's current version would
+-- build something else: the defaults of the installed library changed since (the effective
+-- options differ). Called by _train_model before it stores the new version.
+CREATE FUNCTION autorec._report_changed_defaults(model text, algorithm text, options jsonb,
+                                                 effective jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    prev autorec.model_version;
+    changed text;
+BEGIN
+    SELECT v.* INTO prev
+      FROM autorec.model m
+      JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
+                                  AND v.version OPERATOR(pg_catalog.=) m.current_version
+     WHERE m.name OPERATOR(pg_catalog.=) _report_changed_defaults.model;
+    IF prev.effective_options IS NULL OR effective IS NULL
+       OR prev.algorithm OPERATOR(pg_catalog.<>) _report_changed_defaults.algorithm
+       OR prev.options OPERATOR(pg_catalog.<>) coalesce(options, '{}'::pg_catalog.jsonb) THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s -> %s', coalesce(n.key, o.key),
+                                                   coalesce(o.value::pg_catalog.text, 'unset'),
+                                                   coalesce(n.value::pg_catalog.text, 'unset')),
+                                 ', ' ORDER BY coalesce(n.key, o.key))
+      INTO changed
+      FROM pg_catalog.jsonb_each(effective) n
+      FULL JOIN pg_catalog.jsonb_each(prev.effective_options) o ON o.key OPERATOR(pg_catalog.=) n.key
+     WHERE n.value IS DISTINCT FROM o.value;
+    IF changed IS NOT NULL THEN
+        RAISE NOTICE 'defaults of model "%" changed since version %: %', model, prev.version, changed
+            USING HINT = 'The options are kept as given; name an option to keep its value. '
+                         'autorec_model_versions shows the effective options of every version.';
+    END IF;
+END $$;
+
 -- The training behind autorec_train and autorec_retrain; the sources are read on
--- `source_path` (the search_path of the session that trained the model).
+-- `source_path` (the search_path of the session that trained the model). The options are
+-- stored as given (a retrain uses them again, with the defaults of the library then installed);
+-- each version also stores its effective options, and a training with the algorithm and
+-- options of the current version says in a NOTICE which defaults changed since.
 CREATE PROCEDURE autorec._train_model(model text, algorithm text, source text, options jsonb,
                                       source_path text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -281,6 +324,10 @@ BEGIN
     t := autorec._train(model, algorithm, source, coalesce(options, '{}'::pg_catalog.jsonb),
                         source_path);
 
+    IF NOT is_new THEN
+        PERFORM autorec._report_changed_defaults(model, algorithm, options, t.effective_options);
+    END IF;
+
     IF is_new THEN
         INSERT INTO autorec.model (name, algorithm, source, options, is_default, search_path)
         VALUES (model, algorithm, t.source, coalesce(options, '{}'::pg_catalog.jsonb),
@@ -290,9 +337,11 @@ BEGIN
       INTO next_version
       FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) _train_model.model;
     INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
-                                       n_items, n_ratings, weights, train_seconds, history)
+                                       n_items, n_ratings, weights, train_seconds, history,
+                                       effective_options)
     VALUES (model, next_version, algorithm, t.source, coalesce(options, '{}'::pg_catalog.jsonb),
-            t.n_users, t.n_items, t.n_ratings, t.weights, t.train_seconds, t.history);
+            t.n_users, t.n_items, t.n_ratings, t.weights, t.train_seconds, t.history,
+            t.effective_options);
     -- The new version becomes current in the same transaction: readers see the old version
     -- or the new one, never a mix.
     UPDATE autorec.model m
@@ -365,9 +414,11 @@ BEGIN
       INTO next_version
       FROM autorec.model_version v WHERE v.model OPERATOR(pg_catalog.=) autorec_refresh_features.model;
     INSERT INTO autorec.model_version (model, version, algorithm, source, options, n_users,
-                                       n_items, n_ratings, weights, train_seconds, history)
+                                       n_items, n_ratings, weights, train_seconds, history,
+                                       effective_options)
     VALUES (cur.model, next_version, cur.algorithm, cur.source, cur.options, t.n_users,
-            t.n_items, t.n_ratings, t.weights, cur.train_seconds, cur.history);
+            t.n_items, t.n_ratings, t.weights, cur.train_seconds, cur.history,
+            cur.effective_options);
     UPDATE autorec.model m SET current_version = next_version
      WHERE m.name OPERATOR(pg_catalog.=) autorec_refresh_features.model;
     RETURN next_version;
@@ -679,18 +730,37 @@ CREATE VIEW @extschema@.autorec_models WITH (security_invoker = true) AS
 SELECT m.name AS model, v.algorithm, v.version, m.is_default, v.n_users, v.n_items, v.n_ratings,
        pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.trained_at, v.train_seconds,
        v.options, v.metrics, m.owner, m.source, m.last_refreshed, m.last_refresh_seconds,
-       m.granted_to, m.search_path
+       m.granted_to, m.search_path, v.effective_options
   FROM autorec.model m
   JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name
                               AND v.version OPERATOR(pg_catalog.=) m.current_version;
 COMMENT ON VIEW @extschema@.autorec_models IS 'the current version of every model the caller may use';
 GRANT SELECT ON @extschema@.autorec_models TO PUBLIC;
 
+-- Every stored version (row-level security as for autorec_models: the models the caller may use).
+CREATE VIEW @extschema@.autorec_model_versions WITH (security_invoker = true) AS
+SELECT v.model, v.version, v.version OPERATOR(pg_catalog.=) m.current_version AS is_current,
+       v.algorithm, v.source, v.options, v.effective_options, v.n_users, v.n_items, v.n_ratings,
+       pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.trained_at, v.trained_by,
+       v.train_seconds, pg_catalog.jsonb_array_length(v.history) AS epochs, v.metrics
+  FROM autorec.model m
+  JOIN autorec.model_version v ON v.model OPERATOR(pg_catalog.=) m.name;
+COMMENT ON VIEW @extschema@.autorec_model_versions IS
+    'every stored version of every model the caller may use: its options as given and effective, sizes, timings, metrics';
+GRANT SELECT ON @extschema@.autorec_model_versions TO PUBLIC;
+
 CREATE FUNCTION @extschema@.autorec_algorithms()
     RETURNS TABLE (algorithm text, scores text, description text)
     AS 'MODULE_PATHNAME', 'autorec_algorithms' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.autorec_algorithms() IS
     'the model families autorec_train accepts: name, scores (rating: predicts ratings; ranking: ranks items from implicit data), description';
+
+CREATE FUNCTION @extschema@.autorec_options(algorithm text)
+    RETURNS TABLE (name text, type text, default_value jsonb, allowed text, scope text,
+                   applies text, description text)
+    AS 'MODULE_PATHNAME', 'autorec_options' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.autorec_options(text) IS
+    'the options an algorithm accepts, from the parser itself: type, default (NULL: unset), allowed values, scope (algorithm, training or source), when it applies, description';
 
 CREATE FUNCTION @extschema@.autorec_training_history(model text)
     RETURNS TABLE (epoch integer, train_rmse double precision,

@@ -231,7 +231,124 @@ std::string describe_range(double lo, double hi) {
   return os.str();
 }
 
+JsonValue json_number(double d) {
+  JsonValue v;
+  if (!std::isfinite(d)) return v;  // no JSON number: "unset"
+  v.type = JsonValue::Type::Number;
+  v.number = d;
+  return v;
+}
+
+JsonValue json_bool(bool b) {
+  JsonValue v;
+  v.type = JsonValue::Type::Bool;
+  v.boolean = b;
+  return v;
+}
+
+JsonValue json_string(const std::string& s) {
+  JsonValue v;
+  v.type = JsonValue::Type::String;
+  v.string = s;
+  return v;
+}
+
+JsonValue json_integers(const std::vector<int64_t>& list) {
+  JsonValue v;
+  v.type = JsonValue::Type::Array;
+  for (int64_t x : list) v.array.push_back(json_number(static_cast<double>(x)));
+  return v;
+}
+
+OptionSpec make_spec(const std::string& name, OptionType type, JsonValue def, double lo = 0,
+                     double hi = 0) {
+  OptionSpec s;
+  s.name = name;
+  s.type = type;
+  s.default_value = std::move(def);
+  s.lo = lo;
+  s.hi = hi;
+  return s;
+}
+
+// Bounds this wide mean "any value" (the getters need some range).
+bool unbounded(double lo, double hi) { return lo <= -1e29 && hi >= 1e29; }
+
+std::string number_text(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", d);
+  return buf;
+}
+
 }  // namespace
+
+const char* option_type_name(OptionType type) {
+  switch (type) {
+    case OptionType::Number: return "number";
+    case OptionType::Integer: return "integer";
+    case OptionType::Boolean: return "boolean";
+    case OptionType::Choice: return "choice";
+    case OptionType::IntegerList: return "integer list";
+    case OptionType::Text: return "text";
+  }
+  return "?";
+}
+
+const char* option_scope_name(OptionScope scope) {
+  switch (scope) {
+    case OptionScope::Source: return "source";
+    case OptionScope::Training: return "training";
+    case OptionScope::Algorithm: return "algorithm";
+  }
+  return "?";
+}
+
+std::string option_allowed(const OptionSpec& spec) {
+  switch (spec.type) {
+    case OptionType::Number:
+    case OptionType::Integer:
+    case OptionType::IntegerList: {
+      std::string each = spec.type == OptionType::IntegerList ? "each " : "";
+      if (unbounded(spec.lo, spec.hi))
+        return spec.type == OptionType::Number ? "any number" : "any integer";
+      if (spec.type != OptionType::Number && spec.hi >= 9e18)  // INT64_MAX
+        return each + number_text(spec.lo) + " or more";
+      return each + number_text(spec.lo) + " to " + number_text(spec.hi);
+    }
+    case OptionType::Boolean: return "true | false";
+    case OptionType::Choice: {
+      std::string out;
+      for (auto& c : spec.choices) out += (out.empty() ? "" : " | ") + c;
+      return out;
+    }
+    case OptionType::Text: return "";
+  }
+  return "";
+}
+
+void Options::note(OptionSpec spec, const JsonValue& value) {
+  // The first value that is not null: a second reader of a name (seed: the training's and
+  // ials'; min_rating: the source's and a family's) sees the same given value, and only its
+  // default can differ.
+  JsonValue& e = effective_[spec.name];
+  if (e.type == JsonValue::Type::Null) e = value;
+  for (OptionSpec& s : specs_)
+    if (s.name == spec.name) {
+      if (s.default_value.type == JsonValue::Type::Null)
+        s.default_value = std::move(spec.default_value);
+      return;
+    }
+  spec.scope = scope_;
+  specs_.push_back(std::move(spec));
+}
+
+std::string Options::effective_json() const {
+  JsonValue obj;
+  obj.type = JsonValue::Type::Object;
+  for (auto& [k, v] : effective_)
+    if (k.empty() || k[0] != '_') obj.object.emplace_back(k, v);
+  return obj.dump();
+}
 
 JsonValue JsonValue::parse(std::string_view text) { return Parser(text).document(); }
 
@@ -260,6 +377,21 @@ const JsonValue* Options::find(const std::string& name) {
 }
 
 double Options::number(const std::string& name, double def, double lo, double hi) {
+  const double value = number_unnoted(name, def, lo, hi);
+  note(make_spec(name, OptionType::Number, json_number(def), lo, hi), json_number(value));
+  return value;
+}
+
+std::optional<double> Options::optional_number(const std::string& name, double lo, double hi) {
+  const bool given = find(name) != nullptr;
+  std::optional<double> value;
+  if (given) value = number_unnoted(name, 0, lo, hi);
+  note(make_spec(name, OptionType::Number, JsonValue(), lo, hi),
+       value ? json_number(*value) : JsonValue());
+  return value;
+}
+
+double Options::number_unnoted(const std::string& name, double def, double lo, double hi) {
   const JsonValue* v = find(name);
   if (!v) return def;
   if (v->type != JsonValue::Type::Number)
@@ -273,24 +405,29 @@ double Options::number(const std::string& name, double def, double lo, double hi
 
 int64_t Options::integer(const std::string& name, int64_t def, int64_t lo, int64_t hi) {
   const JsonValue* v = find(name);
-  if (!v) return def;
-  if (v->type != JsonValue::Type::Number || v->number != std::floor(v->number))
-    throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be an integer");
-  int64_t result;
-  if (!integer_in_range(v->number, lo, hi, &result))
-    throw Error(ErrorKind::InvalidParameter,
-                "option \"" + name + "\" must be " +
-                    describe_range(static_cast<double>(lo), static_cast<double>(hi)) + ", got " +
-                    v->dump());
+  int64_t result = def;
+  if (v) {
+    if (v->type != JsonValue::Type::Number || v->number != std::floor(v->number))
+      throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be an integer");
+    if (!integer_in_range(v->number, lo, hi, &result))
+      throw Error(ErrorKind::InvalidParameter,
+                  "option \"" + name + "\" must be " +
+                      describe_range(static_cast<double>(lo), static_cast<double>(hi)) +
+                      ", got " + v->dump());
+  }
+  note(make_spec(name, OptionType::Integer, json_number(static_cast<double>(def)),
+                 static_cast<double>(lo), static_cast<double>(hi)),
+       json_number(static_cast<double>(result)));
   return result;
 }
 
 bool Options::boolean(const std::string& name, bool def) {
   const JsonValue* v = find(name);
-  if (!v) return def;
-  if (v->type != JsonValue::Type::Bool)
+  if (v && v->type != JsonValue::Type::Bool)
     throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be true or false");
-  return v->boolean;
+  const bool result = v ? v->boolean : def;
+  note(make_spec(name, OptionType::Boolean, json_bool(def)), json_bool(result));
+  return result;
 }
 
 std::string Options::choice(const std::string& name, const std::string& def,
@@ -298,12 +435,20 @@ std::string Options::choice(const std::string& name, const std::string& def,
   const JsonValue* v = find(name);
   std::string list;
   for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  if (!v) return def;
+  OptionSpec spec = make_spec(name, OptionType::Choice, json_string(def));
+  spec.choices = allowed;
+  if (!v) {
+    note(std::move(spec), json_string(def));
+    return def;
+  }
   if (v->type != JsonValue::Type::String)
     throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be a string",
                 "Valid values: " + list + ".");
   for (auto& a : allowed)
-    if (a == v->string) return a;
+    if (a == v->string) {
+      note(std::move(spec), json_string(a));
+      return a;
+    }
   throw Error(ErrorKind::InvalidParameter,
               "option \"" + name + "\" has an invalid value \"" + v->string + "\"",
               "Valid values: " + list + ".");
@@ -313,15 +458,20 @@ std::vector<int64_t> Options::integer_list(const std::string& name,
                                            const std::vector<int64_t>& def, int64_t lo,
                                            int64_t hi) {
   const JsonValue* v = find(name);
-  if (!v) return def;
-  if (v->type == JsonValue::Type::Number) {
+  std::vector<int64_t> result = def;
+  if (v && v->type == JsonValue::Type::Number) {
     // A single number is accepted as a one-element list.
     JsonValue arr;
     arr.type = JsonValue::Type::Array;
     arr.array.push_back(*v);
-    return integer_list_from(name, arr, lo, hi);
+    result = integer_list_from(name, arr, lo, hi);
+  } else if (v) {
+    result = integer_list_from(name, *v, lo, hi);
   }
-  return integer_list_from(name, *v, lo, hi);
+  note(make_spec(name, OptionType::IntegerList, json_integers(def), static_cast<double>(lo),
+                 static_cast<double>(hi)),
+       json_integers(result));
+  return result;
 }
 
 std::vector<int64_t> Options::integer_list_from(const std::string& name, const JsonValue& v,
@@ -345,9 +495,19 @@ std::vector<int64_t> Options::integer_list_from(const std::string& name, const J
 
 std::string Options::text(const std::string& name, const std::string& def) {
   const JsonValue* v = find(name);
-  if (!v) return def;
-  if (v->type != JsonValue::Type::String)
+  if (v && v->type != JsonValue::Type::String)
     throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be a string");
+  std::string result = v ? v->string : def;
+  note(make_spec(name, OptionType::Text, json_string(def)), json_string(result));
+  return result;
+}
+
+std::optional<std::string> Options::optional_text(const std::string& name) {
+  const JsonValue* v = find(name);
+  if (v && v->type != JsonValue::Type::String)
+    throw Error(ErrorKind::InvalidParameter, "option \"" + name + "\" must be a string");
+  note(make_spec(name, OptionType::Text, JsonValue()), v ? json_string(v->string) : JsonValue());
+  if (!v) return std::nullopt;
   return v->string;
 }
 

@@ -88,27 +88,35 @@ std::string early_stop_line(const FitContext& ctx) {
 }  // namespace
 
 std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm,
-                                                    Options options) {
+                                                    Options options, bool describing) {
   std::unique_ptr<Recommender> r(new Recommender());
   const Family& family = find_family(algorithm);
   r->algorithm_ = algorithm;
   r->scores_ = family.scores;
+  // The scopes label the option reference (option_reference.hpp): options every family of a
+  // kind reads, and the family's own.
+  options.set_scope(OptionScope::Training);
   r->seed_ = static_cast<uint64_t>(options.integer("seed", 42, 0, INT64_MAX));
   r->threads_ = static_cast<int>(options.integer("threads", 0, 0, 256));
   r->verbose_ = options.boolean("verbose", false);
+  options.set_scope(OptionScope::Algorithm);
   r->model_ = family.make(options);
   const BaselineUse use = r->model_->baseline_use();
   // A rating family always gets the baseline: it is the fallback predict() serves.
   r->fit_baseline_ = family.scores == ScoreKind::Rating || use.wanted;
   r->baseline_is_training_ = use.is_training;
+  // The baseline family's own options have no prefix; the others' fallback has one.
+  options.set_scope(*use.option_prefix ? OptionScope::Training : OptionScope::Algorithm);
   if (r->fit_baseline_) r->bias_options_ = BiasOptions::read(options, use.option_prefix);
+  options.set_scope(OptionScope::Training);
   if (family.scores == ScoreKind::Rating) {
     const bool blend = options.choice("rank_by", "blend", {"blend", "rating"}) == "blend";
     r->rank_beta_ = options.number("rank_beta", kDefaultRankBeta, 0, 100);
     if (blend) r->companion_ = make_companion();
   }
+  options.set_scope(OptionScope::Algorithm);
   options.reject_unknown(algorithm);
-  r->model_->check_options();
+  if (!describing) r->model_->check_options();
   r->options_ = std::move(options);
   return r;
 }

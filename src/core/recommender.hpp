@@ -34,7 +34,10 @@ class Recommender {
   // Options shared by all families: seed, threads; baseline_epochs/_reg_user/_reg_item for the
   // families that get the baseline (rating families, and those whose baseline_use() asks);
   // rank_by ('blend' | 'rating') and rank_beta for rating families (see ranking_scores()).
-  static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options);
+  // `describing`: only the options are read (option_reference.cpp), the family's checks of
+  // what it needs to train (content: a feature source) are skipped.
+  static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options,
+                                                bool describing = false);
   // Step 2: train on the ratings (and the features of feature_sources(), if the family has
   // any: their users and items join the id maps even without ratings, so that they can be
   // scored). Calls ctx.memory_check (if set) with estimated_training_bytes() once the ratings
@@ -81,6 +84,9 @@ class Recommender {
   const std::string& algorithm() const { return algorithm_; }
   ScoreKind score_kind() const { return scores_; }
   const Options& options() const { return options_; }
+  // Every option the configuration read, with the value it used (Options::effective_json):
+  // known after configure(), not stored in the payload (deserialize() does not restore it).
+  std::string effective_options_json() const { return options_.effective_json(); }
   const IdMap& users() const { return users_; }
   const IdMap& items() const { return items_; }
   const RatingMatrix& ratings() const { return ratings_; }

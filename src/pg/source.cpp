@@ -173,25 +173,6 @@ int64_t to_int64(Datum d, Kind k) {
 
 }  // namespace
 
-SourceColumns source_columns(Options& o) {
-  SourceColumns c;
-  c.user = o.text("user_column", c.user);
-  c.item = o.text("item_column", c.item);
-  c.rating_named = o.has("rating_column");
-  c.rating = o.text("rating_column", c.rating);
-  c.weight = o.text("weight_column", "");
-  c.implicit = o.boolean("implicit", false);
-  if (o.has("min_rating")) c.min_rating = o.number("min_rating", 0, -1e300, 1e300);
-  c.time = o.text("time_column", "");
-  if (o.has("half_life_days")) c.half_life_days = o.number("half_life_days", 1, 1e-6, 1e9);
-  if (c.time.empty() != std::isnan(c.half_life_days))
-    throw Error(ErrorKind::InvalidParameter,
-                "options \"time_column\" and \"half_life_days\" go together",
-                "Time decay weighs each interaction by 2^(-age / half_life_days), its age taken "
-                "from time_column; give both, or neither.");
-  return c;
-}
-
 RawRatings read_ratings(const std::string& source, const SourceColumns& cols,
                         SourceStats& stats, const std::string& search_path) {
   auto start = std::chrono::steady_clock::now();

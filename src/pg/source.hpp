@@ -7,36 +7,15 @@
 
 #include "core/features.hpp"
 #include "core/options.hpp"
+#include "core/source_options.hpp"
 #include "core/ratings.hpp"
 #include "pg/postgres.hpp"
 
 namespace autorec::pg {
 
-// What a reader needs from the rating column.
-enum class RatingUse {
-  Required,   // ratings (a rating family): a missing rating column is an error
-  IfPresent,  // ratings when the source has the rating column, implicit input otherwise
-  Never,      // implicit input (a ranking family); the rating column only filters (min_rating)
-};
-
-// The source options (user_column, item_column, rating_column, weight_column, implicit,
-// min_rating) and how the caller uses ratings. Implicit input: each row is one interaction of
-// weight 1, or of the weight in weight_column (> 0); min_rating keeps the rows rated at least
-// that (an explicit table read as implicit data); implicit: true ignores the ratings.
-struct SourceColumns {
-  std::string user = "user_id", item = "item_id", rating = "rating";
-  bool rating_named = false;  // rating_column given: a missing column is an error
-  std::string weight;         // "" = 1 per row
-  bool implicit = false;
-  double min_rating = NAN;    // NaN = no filter
-  // Time decay (implicit input): each interaction's weight times 2^(-age / half_life_days),
-  // its age counted from the latest time in the source (time_column: an integer or numeric
-  // number of seconds, a date, or a timestamp).
-  std::string time;
-  double half_life_days = NAN;
-  RatingUse use = RatingUse::IfPresent;
-  std::string algorithm;      // for the error when use is Required and there are no ratings
-};
+// The source options are parsed in the core (core/source_options.hpp).
+using autorec::RatingUse;
+using autorec::SourceColumns;
 
 struct SourceStats {
   // When set, the read shows in pg_stat_activity.query as "<label>: reading <source>" before
@@ -69,9 +48,9 @@ FeatureTable read_features(const std::string& source, const std::string& id_colu
                            const std::string& what, SourceStats& stats,
                            const std::string& search_path);
 
-// Reads user_column, item_column, rating_column, weight_column, implicit and min_rating from
-// the options (marking them as known); `use` and `algorithm` are left to the caller.
-SourceColumns source_columns(Options& options);
+// Reads the source options (read_source_columns in the core); `use` and `algorithm` are left
+// to the caller.
+inline SourceColumns source_columns(Options& options) { return read_source_columns(options); }
 
 // Reading a model's sources with its owner's rights, as REFRESH MATERIALIZED VIEW runs the
 // view's query as the view's owner. A model's source (and a content model's feature sources)

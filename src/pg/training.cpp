@@ -144,16 +144,19 @@ PG_FUNCTION_INFO_V1(autorec_refresh_features_weights);
 
 namespace {
 
+// `effective`: the effective options (JSON), or "" for none (SQL NULL). A 0.1 installation's
+// autorec.trained has 7 attributes, no effective_options: it is filled only when the type has it.
 Datum trained_tuple(FunctionCallInfo fcinfo, const Recommender& rec,
                     const std::vector<uint8_t>& bytes, const std::string& source, double seconds,
-                    const std::string& history) {
+                    const std::string& history, const std::string& effective) {
   return pg_call([&] {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
       elog(ERROR, "autorec: the function must return a composite type");
     desc = BlessTupleDesc(desc);
-    Datum values[7];
-    bool nulls[7] = {false, false, false, false, false, false, false};
+    Datum values[8];
+    bool nulls[8] = {false, false, false, false, false, false, false, true};
+    if (desc->natts > 8) elog(ERROR, "autorec: unexpected autorec.trained type");
     values[0] = PointerGetDatum(to_bytea(bytes));
     values[1] = CStringGetTextDatum(source.c_str());
     values[2] = Int64GetDatum(rec.users().size());
@@ -161,6 +164,11 @@ Datum trained_tuple(FunctionCallInfo fcinfo, const Recommender& rec,
     values[4] = Int64GetDatum(static_cast<int64>(rec.ratings().nnz()));
     values[5] = Float8GetDatum(seconds);
     values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(history.c_str()));
+    values[7] = Datum(0);
+    if (desc->natts == 8 && !effective.empty()) {
+      values[7] = DirectFunctionCall1(jsonb_in, CStringGetDatum(effective.c_str()));
+      nulls[7] = false;
+    }
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
   });
 }
@@ -218,9 +226,10 @@ extern "C" PGDLLEXPORT Datum autorec_train_source(PG_FUNCTION_ARGS) {
     report_fitted(label, algorithm, *rec);
     std::vector<uint8_t> bytes = rec->serialize();
     std::string history = history_json(rec->history());
+    const std::string effective = rec->effective_options_json();
 
     return trained_tuple(fcinfo, *rec, bytes, stats.resolved, stats.seconds + rec->fit_seconds(),
-                         history);
+                         history, effective);
   });
 }
 
@@ -253,6 +262,7 @@ extern "C" PGDLLEXPORT Datum autorec_refresh_features_weights(PG_FUNCTION_ARGS) 
     std::vector<uint8_t> bytes = rec->serialize();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return trained_tuple(fcinfo, *rec, bytes, "", seconds, history_json(rec->history()));
+    // Not retrained: the caller keeps the version's effective options (NULL here).
+    return trained_tuple(fcinfo, *rec, bytes, "", seconds, history_json(rec->history()), "");
   });
 }

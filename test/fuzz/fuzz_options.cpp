@@ -38,8 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       try { o.integer_list(k, {1}, INT64_MIN, INT64_MAX); } catch (const Error&) {}
       try { o.integer_list(k, {500}, 1, 100000); } catch (const Error&) {}
       try { o.text(k, ""); } catch (const Error&) {}
+      try { o.optional_number(k, 0, 1); } catch (const Error&) {}
+      try { o.optional_text(k); } catch (const Error&) {}
     }
     (void)o.to_json();
+    (void)o.effective_json();
     try { o.reject_unknown("fuzz"); } catch (const Error&) {}
   } catch (const Error&) {
   }

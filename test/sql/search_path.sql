@@ -195,6 +195,9 @@ SELECT autorec_grant('sp_new', 'no_such_role');
 SELECT autorec_revoke('sp_new', 'public');
 SELECT autorec_revoke('sp_new', 'autorec_victim');
 SELECT pg_catalog.count(*) AS models FROM autorec_models WHERE model LIKE 'sp%';
+SELECT pg_catalog.count(*) AS versions FROM autorec_model_versions WHERE model LIKE 'sp%';
+SELECT pg_catalog.count(*) AS svd_options FROM autorec_options('svd');
+SELECT * FROM autorec_options('no_such_algorithm');
 SELECT autorec_schedule_refresh('sp_new', '0 3 * * *');          -- no pg_cron here
 SELECT autorec_unschedule_refresh('sp_new');
 CALL autorec_retrain('no_such_model');
@@ -211,6 +214,7 @@ SET ROLE autorec_victim;
 CALL autorec_train('sp_victim', 'baseline', 'sp_data.ratings');
 SELECT pg_catalog.count(*) AS recommended FROM recommend(1, 3, 'sp_victim');
 SELECT pg_catalog.count(*) AS models FROM autorec_models;
+SELECT pg_catalog.count(*) AS versions FROM autorec_model_versions;
 SELECT autorec_grant('sp_victim', 'public');
 SELECT autorec_drop_model('sp_victim');
 RESET ROLE;

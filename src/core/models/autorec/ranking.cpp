@@ -38,8 +38,9 @@ RankingAutoencoderOptions RankingAutoencoderOptions::read(Options& o) {
   c.batch_size = static_cast<int32_t>(o.integer("batch_size", c.batch_size, 1, 1000000));
   c.learning_rate = o.number("learning_rate", c.learning_rate, 1e-8, 10.0);
   c.lambda = o.number("lambda", c.lambda, 0.0, 1e6);
-  c.has_threshold = o.has("threshold");
-  c.threshold = o.number("threshold", 0.0, -1e300, 1e300);
+  const std::optional<double> threshold = o.optional_number("threshold", -1e300, 1e300);
+  c.has_threshold = threshold.has_value();
+  c.threshold = threshold.value_or(0.0);
   return c;
 }
 

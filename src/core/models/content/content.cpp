@@ -68,15 +68,17 @@ constexpr size_t kChunk = 16384;  // ratings per task: cancellation is polled be
 // the ratings are shared out among them without locks (Hogwild), so the result varies slightly.
 ContentOptions ContentOptions::read(Options& o) {
   ContentOptions c;
-  c.user_features = o.text("user_features", "");
-  c.item_features = o.text("item_features", "");
+  c.user_features = o.optional_text("user_features").value_or("");
+  c.item_features = o.optional_text("item_features").value_or("");
   c.use_ids = o.boolean("use_ids", c.use_ids);
   c.factors = static_cast<int>(o.integer("factors", c.factors, 0, kMaxFactors));
   c.epochs = static_cast<int>(o.integer("epochs", c.epochs, 1, 10000));
   c.learning_rate = o.number("learning_rate", c.learning_rate, 1e-6, 1.0);
   c.lr_decay = o.number("lr_decay", c.lr_decay, 0.01, 1.0);
-  const bool given = o.has("regularization");
-  const double reg = o.number("regularization", c.reg_factors, 0.0, 100.0);
+  // Unset, regularization has no value of its own (the spec shows no default).
+  const std::optional<double> reg_value = o.optional_number("regularization", 0.0, 100.0);
+  const bool given = reg_value.has_value();
+  const double reg = reg_value.value_or(c.reg_factors);
   c.reg_linear = o.number("reg_linear", given ? reg : c.reg_linear, 0.0, 100.0);
   c.reg_factors = o.number("reg_factors", given ? reg : c.reg_factors, 0.0, 100.0);
   c.init_std = o.number("init_std", c.init_std, 0.0, 1.0);

@@ -137,8 +137,10 @@ std::string human(double bytes) {
 
 EaseOptions EaseOptions::read(Options& o) {
   EaseOptions e;
-  e.lambda_given = o.has("lambda");
-  e.lambda = o.number("lambda", e.lambda, 1e-6, 1e12);
+  // Unset, the penalty follows the data (fit()): the spec's default is null.
+  const std::optional<double> lambda = o.optional_number("lambda", 1e-6, 1e12);
+  e.lambda_given = lambda.has_value();
+  e.lambda = lambda.value_or(e.lambda);
   e.weighting = ImplicitWeighting::read(o, true);
   e.prune_to = static_cast<int32_t>(o.integer("prune_to", 0, 0, kMaxPruneTo));
   e.double_precision = o.choice("precision", "float", {"float", "double"}) == "double";

@@ -14,8 +14,8 @@ ImplicitWeighting ImplicitWeighting::read(Options& o, bool default_use_values,
   ImplicitWeighting w;
   w.use_values = o.choice("weighting", default_use_values ? "rating" : "binary",
                           {"binary", "rating"}) == "rating";
-  w.min_rating = default_min_rating;
-  if (o.has("min_rating")) w.min_rating = o.number("min_rating", 0, -1e30, 1e30);
+  // The default may be -infinity (keep every pair), which the spec shows as unset.
+  w.min_rating = o.number("min_rating", default_min_rating, -1e30, 1e30);
   return w;
 }
 

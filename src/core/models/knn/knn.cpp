@@ -40,7 +40,9 @@ KnnOptions KnnOptions::read(Options& o) {
     throw Error(ErrorKind::InvalidParameter,
                 "option \"shrinkage\" applies only to similarity \"pearson_baseline\"",
                 "Remove shrinkage or set \"similarity\": \"pearson_baseline\".");
-  k.spec.shrinkage = o.number("shrinkage", 100, 0, 1e6);
+  // Read only where it applies, so that the effective options name it only there.
+  if (k.spec.similarity == KnnSimilarity::PearsonBaseline)
+    k.spec.shrinkage = o.number("shrinkage", k.spec.shrinkage, 0, 1e6);
   k.spec.min_support = static_cast<int32_t>(o.integer("min_support", 1, 1, 1000000));
   k.k = static_cast<int32_t>(o.integer("k", 40, 1, kMaxK));
   k.min_k = static_cast<int32_t>(o.integer("min_k", 1, 1, kMaxK));
@@ -53,7 +55,8 @@ KnnOptions KnnOptions::read(Options& o) {
     throw Error(ErrorKind::InvalidParameter,
                 "option \"damping\" does not apply to predictor \"basic\"",
                 "Use damping with predictor means, zscore or baseline.");
-  k.damping = o.number("damping", k.predictor == KnnPredictor::Basic ? 0 : kDefaultDamping, 0, 1e6);
+  k.damping =
+      k.predictor == KnnPredictor::Basic ? 0 : o.number("damping", kDefaultDamping, 0, 1e6);
   if (k.min_k > k.k)
     throw Error(ErrorKind::InvalidParameter,
                 "option \"min_k\" (" + std::to_string(k.min_k) + ") must not exceed k (" +

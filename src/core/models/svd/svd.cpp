@@ -128,8 +128,10 @@ SvdOptions SvdOptions::read(Options& o) {
   auto grouped = [&](const char* all, double lo, double hi, double def_bias, double def_factors,
                      double def_implicit, const char* bias, const char* factors, const char* bu,
                      const char* bi, const char* pu, const char* qi, const char* yj, float* out) {
-    const bool given = o.has(all);
-    const double v = o.number(all, def_factors, lo, hi);
+    // Unset, the group option has no value of its own (the spec shows no default).
+    const std::optional<double> all_value = o.optional_number(all, lo, hi);
+    const bool given = all_value.has_value();
+    const double v = all_value.value_or(def_factors);
     const double b = o.number(bias, given ? v : def_bias, lo, hi);
     const double f = o.number(factors, given ? v : def_factors, lo, hi);
     out[0] = static_cast<float>(o.number(bu, b, lo, hi));
