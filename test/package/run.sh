@@ -3,8 +3,8 @@
 # holds (every sql/autorec--*.sql, the control file, a stripped autorec.so; the version agrees
 # with autorec.control and META.json), installs it in place of the build's files and runs the
 # regression suite (test/sql, expected/) on a fresh cluster, checking that the server maps the
-# packaged autorec.so. Afterwards the package is removed and the build's installation put back,
-# so later suites find the system as before.
+# packaged autorec.so. Afterwards the package is removed and the files installed before (the
+# build's) are put back, so later suites find the system as they left it.
 # Where it installs: with AUTOREC_PGROOT, into that private root with dpkg-deb -x (the files
 # dpkg would install); without, into the system with apt-get (CI: root on a throwaway machine).
 # The build's files are removed first, so that a file missing from the package is missed.
@@ -13,6 +13,7 @@
 source "$(dirname "$0")/../../scripts/lib.sh"
 PKG=postgresql-15-autorec
 WORK=$(mktemp -d /tmp/autorec-package.XXXXXX)
+chmod 755 "$WORK"  # the cluster below it runs as postgres when we are root
 PORT=${AUTOREC_PACKAGE_PORT:-$(( ${PGPORT:-5498} + 100 ))}
 PREFIX=${AUTOREC_PGROOT:-}
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
@@ -51,30 +52,39 @@ meta=$(sed -n 's/^   "version": "\(.*\)",/\1/p' "$SRC/META.json")
 [[ $version == "$default".* ]] || problem "package version $version is not of default_version $default"
 [ "${version%-*}" = "$meta" ] || problem "package version $version, META.json says $meta"
 
-# Removes autorec's files below $PREFIX: the build's (make install) or the package's.
+# autorec's installed files below $PREFIX (the build's, from make install, or the package's).
+installed_files() {
+  local f
+  for f in "$PREFIX$LIBDIR/autorec.so" "$PREFIX$LIBDIR/bitcode/autorec.index.bc" "$PREFIX$LIBDIR/bitcode/autorec" \
+           "$PREFIX$EXTDIR"/autorec.control "$PREFIX$EXTDIR"/autorec--*.sql "$PREFIX/usr/share/doc/$PKG"; do
+    [ -e "$f" ] && echo "${f#/}"
+  done
+  return 0
+}
 remove_installed() {
   if [ -z "$PREFIX" ] && dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q 'ok installed'; then
     $sudo dpkg --purge $PKG >/dev/null
   fi
-  $sudo rm -f "$PREFIX$LIBDIR/autorec.so" "$PREFIX$EXTDIR"/autorec.control "$PREFIX$EXTDIR"/autorec--*.sql
-  $sudo rm -rf "$PREFIX$LIBDIR/bitcode/autorec" "$PREFIX$LIBDIR/bitcode/autorec.index.bc" \
-    "$PREFIX/usr/share/doc/$PKG"
+  installed_files | (cd / && xargs -r $sudo rm -rf)
 }
+# What was installed before (normally the build's files) is put back at the end, exactly.
 restore() {
   stop_cluster "$WORK/cluster"
   remove_installed
-  if [ -f "$ROOT/autorec.so" ]; then
-    echo "putting the build's installation back"
-    if [ -n "$PREFIX" ]; then make -C "$ROOT" -s install DESTDIR="$PREFIX" >/dev/null
-    else $sudo make -C "$ROOT" -s install >/dev/null; fi
-  else
-    echo "(no build in $ROOT: nothing put back)"
+  if [ -s "$WORK/before.list" ]; then
+    $sudo tar -C / -xf "$WORK/before.tar"
+    echo "put back: $(tr '\n' ' ' <"$WORK/before.list")"
   fi
   [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap restore EXIT
 
 log "installing it ${PREFIX:+into $PREFIX }in place of the build's files"
+if [ -z "$PREFIX" ] && dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q 'ok installed'; then
+  $sudo dpkg --purge $PKG >/dev/null  # left by an earlier run
+fi
+installed_files >"$WORK/before.list"
+[ -s "$WORK/before.list" ] && tar -C / -cf "$WORK/before.tar" -T "$WORK/before.list"
 remove_installed
 if [ -n "$PREFIX" ]; then
   dpkg-deb -x "$deb" "$PREFIX"
@@ -99,7 +109,7 @@ fi
 # The library the server loaded (the backend's own memory map) must be the packaged file.
 maps=$(psql -X -tA -d postgres -c "CREATE EXTENSION IF NOT EXISTS autorec" \
          -c "SELECT count(*) FROM autorec_algorithms()" -c "SELECT pg_read_file('/proc/self/maps')" 2>&1 |
-       grep 'autorec\.so' | awk '{ print $6, $7 }' | sort -u || true)
+       grep 'autorec\.so' | awk '{ print $6 ($7 == "" ? "" : " " $7) }' | sort -u || true)
 echo "the server maps: ${maps:-no autorec.so}"
 [ "$maps" = "$PREFIX$LIBDIR/autorec.so" ] || problem "the server did not load $PREFIX$LIBDIR/autorec.so"
 
