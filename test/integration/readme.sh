@@ -32,7 +32,7 @@ awk -v dir="$DIR/blocks" -v name="$(basename "$README")" '
     prev = $0; next
   }
   inblock && $0 ~ /^ *```[ \t]*$/ { inblock = 0; flush(); prev = $0; next }
-  inblock { print substr($0, 1, indent) ~ /^ *$/ ? substr($0, indent + 1) : $0 > file }
+  inblock { print (substr($0, 1, indent) ~ /^ *$/ ? substr($0, indent + 1) : $0) > file }
   { prev = $0 }
   END { if (inblock) { print "unterminated ```sql block in " name > "/dev/stderr"; exit 1 } }
 ' "$README"
