@@ -48,20 +48,7 @@ if [ -n "$DATA" ]; then
   "${PSQL[@]}" -c "\\copy ratings FROM '$DATA/u.data'" -c "\\copy movies FROM '$tmp/movies.txt' WITH (DELIMITER '|')"
   echo "MovieLens 100K from $DATA"
 else
-  "${PSQL[@]}" <<'SQL'
--- Users and items with latent tastes, so that collaborative filtering has something to find:
--- 100,000 distinct (user, item) pairs, popular items drawn more often.
-DO $$ BEGIN PERFORM setseed(0.1); END $$;
-INSERT INTO ratings
-SELECT u, i, greatest(1, least(5, round(3 + 1.5 * sin(u * 0.37 + i * 0.11) + random() - 0.5))), 0
-  FROM (SELECT u, i, min(n) AS first_draw
-          FROM (SELECT n, (random() * 942)::int + 1 AS u, (power(random(), 2) * 1681)::int + 1 AS i
-                  FROM generate_series(1, 140000) n) draws
-         GROUP BY u, i
-         ORDER BY first_draw
-         LIMIT 100000) pairs;
-INSERT INTO movies SELECT i, 'Synthetic movie ' || i FROM generate_series(1, 1682) i;
-SQL
+  "${PSQL[@]}" -f "$ROOT/scripts/synthetic.sql"
 fi
 "${PSQL[@]}" -c "SELECT count(*) AS ratings, count(DISTINCT user_id) AS users, count(DISTINCT item_id) AS items FROM ratings"
 

@@ -18,7 +18,8 @@ log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the build, the tests and the benchmarks need; installed only when missing.
 PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libeigen3-dev libgtest-dev
-          cmake g++ make gnuplot-nox clang libclang-rt-14-dev curl unzip"
+          cmake g++ make gnuplot-nox clang libclang-rt-14-dev curl unzip
+          postgresql-server-dev-all debhelper dpkg-dev"  # the last three: the .deb (debian/)
 
 ensure_packages() {
   local missing=()

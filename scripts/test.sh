@@ -75,6 +75,9 @@ done
 # checked: quality and speed are reported by `make bench`, not asserted).
 suite "benchmark smoke run" env AUTOREC_DSN="host=$PGHOST port=$PGPORT user=postgres" bash "$ROOT/bench/run.sh" --smoke
 
+# Last, since it swaps the installed extension for the package's files (and puts them back).
+suite "debian package: build, install, pg_regress" bash "$ROOT/test/package/run.sh"
+
 log "summary"
 echo "test suites: $passed passed, $failed failed"
 [ "$failed" = 0 ]
