@@ -5,7 +5,8 @@
 # x86-64-v4), run back to back ROUNDS times (default 2) so that the machine's load hits all
 # alike; compare the minimum of each figure. Prints `uptime` before each round. Raw outputs go
 # to $OUT (default /tmp/autorec-bench-levels). Data: AUTOREC_ML100K, AUTOREC_ML1M
-# (default /work/shared/data/ml-100k and ml-1m).
+# (default /work/shared/data/ml-100k and ml-1m). V2_BUILD: also a build with
+# -DOPTFLAGS=-march=x86-64-v2 (no dispatch), as the level "v2build".
 set -euo pipefail
 native=$1 portable=$2 rounds=${3:-2}
 ml100k=${AUTOREC_ML100K:-/work/shared/data/ml-100k}
@@ -22,8 +23,12 @@ benches=(
 for round in $(seq 1 "$rounds"); do
   for b in "${benches[@]}"; do
     name=${b%%|*} cmd=${b#*|}
-    for level in native default x86-64-v3 x86-64-v4; do
-      if [ "$level" = native ]; then dir=$native; env=(); else dir=$portable; env=(AUTOREC_ISA=$level); fi
+    for level in native ${V2_BUILD:+v2build} default x86-64-v3 x86-64-v4; do
+      case $level in
+        native) dir=$native env=() ;;
+        v2build) dir=$V2_BUILD env=() ;;
+        *) dir=$portable env=(AUTOREC_ISA=$level) ;;
+      esac
       f="$out/$name.$level.$round.txt"
       { echo "# $(uptime)"; echo "# $level: $dir/$cmd"; } >"$f"
       # shellcheck disable=SC2086
