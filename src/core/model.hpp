@@ -19,7 +19,8 @@ class Reader;
 struct Biases;
 struct FeatureSet;
 
-// What a family's scores are, declared once per family in the registry (core/registry.cpp).
+// What a family's scores are, declared once per family in the registry
+// (core/models/families.cpp).
 //   Rating:  predicted ratings. Trained on a rating column; shown clipped to the training
 //            range; users and items the model cannot score get the baseline mu + b_u + b_i.
 //   Ranking: ranking scores: only their order means something (not clipped, no RMSE, no

@@ -1,5 +1,5 @@
-// The list of model families: one line each in registry.cpp (name, factory, what its scores
-// are, a one-line description). Nothing else in the generic code names a family.
+// The list of model families: one line each in models/families.cpp (name, factory, what its
+// scores are, a one-line description). Nothing else in the generic code names a family.
 #pragma once
 
 #include <memory>

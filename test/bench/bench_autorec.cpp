@@ -12,7 +12,7 @@
 // protocol (model selection on the validation part of the training data, never on the test
 // split). --opts runs one configuration with per-fold rows (for tuning); --verbose prints
 // every epoch.
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <chrono>
 #include <cmath>
 #include <cstdio>

@@ -28,6 +28,7 @@
 #include "core/models/itemknn/itemknn.hpp"
 #include "core/options.hpp"
 #include "core/parallel.hpp"
+#include "core/registry.hpp"
 #include "movielens.hpp"
 #include "timing.hpp"
 
@@ -39,7 +40,8 @@ namespace {
 
 std::unique_ptr<Model> make(const std::string& family, const std::string& json) {
   Options o = Options::parse(json);
-  std::unique_ptr<Model> m = family == "ease" ? make_ease_model(o) : make_itemknn_model(o);
+  // Through the registry: in a portable build, at the instruction-set level in use (core/isa.hpp).
+  std::unique_ptr<Model> m = create_model(family, o);
   o.reject_unknown(family);
   return m;
 }

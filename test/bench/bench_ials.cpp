@@ -27,6 +27,7 @@
 #include "core/model.hpp"
 #include "core/models/ials/ials.hpp"
 #include "core/options.hpp"
+#include "core/registry.hpp"
 #include "movielens.hpp"
 #include "timing.hpp"
 
@@ -45,7 +46,7 @@ Result run(const std::string& options, const RawRatings& train_raw, const RawRat
   const Dataset ds = build_dataset(train_raw);
   const RatingMatrix& m = ds.matrix;
   Options opts = Options::parse(options);
-  auto model = make_ials_model(opts);
+  auto model = create_model("ials", opts);  // at the instruction-set level in use (core/isa.hpp)
   opts.reject_unknown("ials");
   TrainingData data;
   data.ratings = &m;

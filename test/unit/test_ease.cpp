@@ -2,6 +2,7 @@
 // fold-in, explanations, serialization, the memory estimate and its refusals, options.
 #include <gtest/gtest.h>
 
+#include "core/eigen.hpp"
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Activation functions and their derivatives for the neural model families, vectorised with Eigen.
 #pragma once
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <cmath>
 #include <string>
 #include <vector>

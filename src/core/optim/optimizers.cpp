@@ -1,7 +1,7 @@
 // Adam, iRprop- and L-BFGS over flat parameter vectors.
 #include "core/optim/optimizers.hpp"
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <algorithm>
 #include <cmath>
 

@@ -2,7 +2,7 @@
 // (full batch). Models own the objective; these only move parameters.
 #pragma once
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <cstddef>
 #include <functional>
 #include <vector>

@@ -1,6 +1,7 @@
 // AutoRec's options, serving (precomputed codes, fold-in of new users) and serialization.
 #include "core/models/autorec/autorec.hpp"
 
+#include "core/eigen.hpp"
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
@@ -19,7 +20,12 @@ constexpr int32_t kPayloadVersion = 2;
 constexpr int64_t kMaxLayer = 100000;
 constexpr size_t kMaxLayers = 32;
 
-const std::vector<std::string> kOptimizers = {"rprop", "lbfgs", "adam"};
+// (Functions, not namespace-scope objects: no code of an instruction-set variant may run
+// before the level is chosen, and a global constructor would, at load; see core/isa.hpp.)
+const std::vector<std::string>& optimizer_names() {
+  static const std::vector<std::string> v = {"rprop", "lbfgs", "adam"};
+  return v;
+}
 
 }  // namespace
 
@@ -49,9 +55,10 @@ AutoRecConfig AutoRecConfig::read(Options& o) {
   c.validation_fraction = o.number("validation_fraction", 0.1, 0.0, 0.9);
   c.refit = o.boolean("refit", true);
   TrainSettings& t = c.train;
-  const std::string opt = o.choice("optimizer", "lbfgs", kOptimizers);
+  const std::string opt = o.choice("optimizer", "lbfgs", optimizer_names());
   t.optimizer = static_cast<OptimizerKind>(
-      std::find(kOptimizers.begin(), kOptimizers.end(), opt) - kOptimizers.begin());
+      std::find(optimizer_names().begin(), optimizer_names().end(), opt) -
+      optimizer_names().begin());
   const OptimizerDefaults d = defaults_for(t.optimizer);
   // On the summed loss the penalty must match the data term's scale: 300 suits one hidden
   // layer on MovieLens' 1..5 stars; deeper networks collapse to their biases under it (every

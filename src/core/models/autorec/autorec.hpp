@@ -88,7 +88,7 @@
 // rating was held out for validation, get the baseline estimate.
 #pragma once
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <cstdint>
 #include <memory>
 #include <vector>

@@ -4,7 +4,7 @@
 // per four dot products. Written with Eigen's packet primitives (AVX, SSE or NEON as compiled).
 #pragma once
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,7 @@
 // dense version of the same computation, kept as the benchmark's baseline.
 #pragma once
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <cstdint>
 #include <vector>
 

@@ -4,7 +4,7 @@
 // forward pass of one user for serving.
 #pragma once
 
-#include <Eigen/Core>
+#include "core/eigen.hpp"
 #include <cstdint>
 #include <vector>
 

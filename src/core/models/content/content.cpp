@@ -3,6 +3,7 @@
 // of new users) and serialization.
 #include "core/models/content/content.hpp"
 
+#include "core/eigen.hpp"
 #include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>

@@ -16,6 +16,7 @@
 // double; ease_max_items() is its inverse, for the error that refuses a training too large.
 #pragma once
 
+#include "core/eigen.hpp"
 #include <Eigen/Dense>
 #include <memory>
 #include <string>

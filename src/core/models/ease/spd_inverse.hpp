@@ -4,6 +4,7 @@
 // and the product L^-T L^-1 by row blocks, each block an Eigen kernel; n^3 flops in all.
 #pragma once
 
+#include "core/eigen.hpp"
 #include <Eigen/Dense>
 
 namespace autorec {

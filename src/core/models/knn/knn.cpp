@@ -20,10 +20,21 @@ constexpr int32_t kMaxK = 10000;
 constexpr int32_t kMaxNeighborsLimit = 100000;
 constexpr int32_t kDefaultMaxNeighbors = 250;
 
-const std::vector<std::string> kKinds = {"item", "user"};
-const std::vector<std::string> kSimilarities = {"cosine", "pearson", "adjusted_cosine", "msd",
-                                                "pearson_baseline"};
-const std::vector<std::string> kPredictors = {"basic", "means", "zscore", "baseline"};
+// (Functions, not namespace-scope objects: no code of an instruction-set variant may run
+// before the level is chosen, and a global constructor would, at load; see core/isa.hpp.)
+const std::vector<std::string>& kind_names() {
+  static const std::vector<std::string> v = {"item", "user"};
+  return v;
+}
+const std::vector<std::string>& similarity_names() {
+  static const std::vector<std::string> v = {"cosine", "pearson", "adjusted_cosine", "msd",
+                                            "pearson_baseline"};
+  return v;
+}
+const std::vector<std::string>& predictor_names() {
+  static const std::vector<std::string> v = {"basic", "means", "zscore", "baseline"};
+  return v;
+}
 
 size_t position(const std::vector<std::string>& list, const std::string& v) {
   return static_cast<size_t>(std::find(list.begin(), list.end(), v) - list.begin());
@@ -33,9 +44,10 @@ size_t position(const std::vector<std::string>& list, const std::string& v) {
 
 KnnOptions KnnOptions::read(Options& o) {
   KnnOptions k;
-  k.spec.kind = static_cast<KnnKind>(position(kKinds, o.choice("kind", "item", kKinds)));
-  const std::string sim = o.choice("similarity", "cosine", kSimilarities);
-  k.spec.similarity = static_cast<KnnSimilarity>(position(kSimilarities, sim));
+  k.spec.kind =
+      static_cast<KnnKind>(position(kind_names(), o.choice("kind", "item", kind_names())));
+  const std::string sim = o.choice("similarity", "cosine", similarity_names());
+  k.spec.similarity = static_cast<KnnSimilarity>(position(similarity_names(), sim));
   if (o.has("shrinkage") && k.spec.similarity != KnnSimilarity::PearsonBaseline)
     throw Error(ErrorKind::InvalidParameter,
                 "option \"shrinkage\" applies only to similarity \"pearson_baseline\"",
@@ -47,7 +59,8 @@ KnnOptions KnnOptions::read(Options& o) {
   k.k = static_cast<int32_t>(o.integer("k", 40, 1, kMaxK));
   k.min_k = static_cast<int32_t>(o.integer("min_k", 1, 1, kMaxK));
   k.predictor =
-      static_cast<KnnPredictor>(position(kPredictors, o.choice("predictor", "basic", kPredictors)));
+      static_cast<KnnPredictor>(position(predictor_names(), o.choice("predictor", "basic",
+                                                                     predictor_names())));
   k.spec.max_neighbors =
       static_cast<int32_t>(o.integer("max_neighbors", kDefaultMaxNeighbors, 1, kMaxNeighborsLimit));
   k.spec.prune_shrinkage = o.number("prune_shrinkage", 20, 0, 1e6);

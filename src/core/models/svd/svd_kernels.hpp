@@ -3,6 +3,7 @@
 // and fold-in. Kept apart from the training loops so the unit tests can check each one.
 #pragma once
 
+#include "core/eigen.hpp"
 #include <Eigen/Dense>
 #include <cmath>
 #if defined(__AVX2__) && defined(__FMA__)
