@@ -93,7 +93,7 @@ std::unique_ptr<Recommender> Recommender::configure(const std::string& algorithm
   const Family& family = find_family(algorithm);
   r->algorithm_ = algorithm;
   r->scores_ = family.scores;
-  // The scopes label the option reference (option_reference.hpp): options every family of a
+  // The scopes label the option reference (options/reference.hpp): options every family of a
   // kind reads, and the family's own.
   options.set_scope(OptionScope::Training);
   r->seed_ = static_cast<uint64_t>(options.integer("seed", 42, 0, INT64_MAX));

@@ -12,7 +12,7 @@
 #include "core/features.hpp"
 #include "core/model.hpp"
 #include "core/models/baseline.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/ratings.hpp"
 #include "core/registry.hpp"
 
@@ -34,7 +34,7 @@ class Recommender {
   // Options shared by all families: seed, threads; baseline_epochs/_reg_user/_reg_item for the
   // families that get the baseline (rating families, and those whose baseline_use() asks);
   // rank_by ('blend' | 'rating') and rank_beta for rating families (see ranking_scores()).
-  // `describing`: only the options are read (option_reference.cpp), the family's checks of
+  // `describing`: only the options are read (options/reference.cpp), the family's checks of
   // what it needs to train (content: a feature source) are skipped.
   static std::unique_ptr<Recommender> configure(const std::string& algorithm, Options options,
                                                 bool describing = false);

@@ -4,7 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/isa.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 
 namespace autorec {
 

@@ -1,8 +1,8 @@
 // autorec_algorithms() and autorec_options(algorithm): the model families of the registry
-// (src/core/registry.cpp) and the options each reads (src/core/option_reference.hpp), so that
+// (src/core/models/families.cpp) and the options each reads (src/core/options/reference.hpp), so that
 // SQL can list what autorec_train accepts without the docs.
 #include "core/error.hpp"
-#include "core/option_reference.hpp"
+#include "core/options/reference.hpp"
 #include "core/registry.hpp"
 #include "pg/guard.hpp"
 

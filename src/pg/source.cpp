@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "core/error.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "pg/guard.hpp"
 

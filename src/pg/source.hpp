@@ -6,14 +6,14 @@
 #include <string>
 
 #include "core/features.hpp"
-#include "core/options.hpp"
-#include "core/source_options.hpp"
+#include "core/options/options.hpp"
+#include "core/options/source.hpp"
 #include "core/ratings.hpp"
 #include "pg/postgres.hpp"
 
 namespace autorec::pg {
 
-// The source options are parsed in the core (core/source_options.hpp).
+// The source options are parsed in the core (core/options/source.hpp).
 using autorec::RatingUse;
 using autorec::SourceColumns;
 

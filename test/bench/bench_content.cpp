@@ -22,7 +22,7 @@
 #include <sstream>
 
 #include "core/features.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "movielens.hpp"
 

@@ -26,7 +26,7 @@
 #include "core/metrics.hpp"
 #include "core/models/ease/ease.hpp"
 #include "core/models/itemknn/itemknn.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/registry.hpp"
 #include "movielens.hpp"

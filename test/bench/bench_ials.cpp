@@ -26,7 +26,7 @@
 #include "core/metrics.hpp"
 #include "core/model.hpp"
 #include "core/models/ials/ials.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/registry.hpp"
 #include "movielens.hpp"
 #include "timing.hpp"

@@ -20,7 +20,7 @@
 #include "core/metrics.hpp"
 #include "core/model.hpp"
 #include "core/models/autorec/ranking.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "movielens.hpp"
 #include "timing.hpp"
 

@@ -10,7 +10,7 @@
 #include "core/models/autorec/autorec_network.hpp"
 #include "core/models/autorec/autorec_train.hpp"
 #include "core/optim/optimizers.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"

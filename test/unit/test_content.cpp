@@ -11,7 +11,7 @@
 #include "core/features.hpp"
 #include "core/models/content/content.hpp"
 #include "core/models/content/content_fm.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"
 

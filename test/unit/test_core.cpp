@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/metrics.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"

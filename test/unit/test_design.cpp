@@ -6,7 +6,7 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/ratings.hpp"
 #include "core/recommender.hpp"
 #include "core/registry.hpp"

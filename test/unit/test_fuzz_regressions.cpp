@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"
 

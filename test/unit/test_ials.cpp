@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/models/ials/ials.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
 

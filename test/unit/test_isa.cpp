@@ -16,7 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/isa.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/ratings.hpp"
 #include "core/recommender.hpp"
 

@@ -11,7 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/models/itemknn/itemknn.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/serialize.hpp"
 
 using namespace autorec;

@@ -12,7 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/models/knn/knn.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"
 

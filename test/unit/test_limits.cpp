@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "core/registry.hpp"
 

@@ -7,11 +7,11 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "core/option_reference.hpp"
-#include "core/options.hpp"
+#include "core/options/reference.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "core/registry.hpp"
-#include "core/source_options.hpp"
+#include "core/options/source.hpp"
 
 using namespace autorec;
 

@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "core/metrics.hpp"
 #include "core/models/popularity/popularity.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 
 using namespace autorec;

@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/models/autorec/ranking.hpp"
 #include "core/models/autorec/ranking_network.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
 

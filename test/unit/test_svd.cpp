@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/models/svd/svd.hpp"
 #include "core/models/svd/svd_kernels.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/recommender.hpp"
 #include "core/serialize.hpp"
 

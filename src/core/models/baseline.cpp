@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/serialize.hpp"
 
 namespace autorec {

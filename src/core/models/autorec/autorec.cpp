@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "core/models/baseline.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
 

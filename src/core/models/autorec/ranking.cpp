@@ -8,7 +8,7 @@
 #include <numeric>
 #include <random>
 
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
 

@@ -12,7 +12,7 @@
 #include <random>
 
 #include "core/models/content/content_fm.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
 #include "core/training/early_stopping.hpp"

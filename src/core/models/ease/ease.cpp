@@ -10,7 +10,7 @@
 
 #include "core/models/ease/spd_inverse.hpp"
 #include "core/models/item_item/item_rows.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/parallel.hpp"
 #include "core/serialize.hpp"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/serialize.hpp"
 
 namespace autorec {

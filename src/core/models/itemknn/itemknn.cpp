@@ -10,7 +10,7 @@
 
 #include "core/models/baseline.hpp"
 #include "core/models/item_item/item_rows.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/serialize.hpp"
 
 namespace autorec {

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "core/models/baseline.hpp"
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 #include "core/serialize.hpp"
 
 namespace autorec {

@@ -1,14 +1,14 @@
 // The option reference of every algorithm (autorec_options() in SQL, the README's option
 // tables): generated from the parser itself, so it cannot drift. describe_options() configures
 // the algorithm with empty options, records what each getter was asked for (OptionSpec: type,
-// default, range or choices) and adds the one-line descriptions of option_reference.cpp's
+// default, range or choices) and adds the one-line descriptions of options/reference.cpp's
 // tables, keyed by name.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 
 namespace autorec {
 

@@ -29,7 +29,7 @@ struct JsonValue {
 
 // What a getter call tells about an option: its type, default and allowed values. Every getter
 // records one (the first call per name; a later call fills in a default the first left unset),
-// so the parser itself is the option reference: describe_options() (option_reference.hpp)
+// so the parser itself is the option reference: describe_options() (options/reference.hpp)
 // configures a family with empty options and reads these back.
 enum class OptionType { Number, Integer, Boolean, Choice, IntegerList, Text };
 // Who reads the option: how the source is read (user_column...), every training of a family

@@ -1,5 +1,5 @@
 // JSON parsing and typed, range-checked access to training options.
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 
 #include <cmath>
 #include <cstdio>

@@ -1,12 +1,12 @@
 // The source options (user_column, item_column, rating_column, weight_column, implicit,
 // min_rating, time_column, half_life_days): how a ratings source is read. Parsed here, in the
-// core, so that the option reference (option_reference.hpp) lists them with the families'.
+// core, so that the option reference (options/reference.hpp) lists them with the families'.
 #pragma once
 
 #include <cmath>
 #include <string>
 
-#include "core/options.hpp"
+#include "core/options/options.hpp"
 
 namespace autorec {
 

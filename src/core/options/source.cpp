@@ -1,5 +1,5 @@
 // Parsing the source options.
-#include "core/source_options.hpp"
+#include "core/options/source.hpp"
 
 #include "core/error.hpp"
 

@@ -1,5 +1,5 @@
 // The option reference: the specs the parser records, the one-line descriptions below.
-#include "core/option_reference.hpp"
+#include "core/options/reference.hpp"
 
 #include <algorithm>
 #include <map>
@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/recommender.hpp"
 #include "core/registry.hpp"
-#include "core/source_options.hpp"
+#include "core/options/source.hpp"
 
 namespace autorec {
 namespace {
