@@ -821,6 +821,17 @@ END $$;
 COMMENT ON FUNCTION @extschema@.autorec_rollback(text) IS
     'make the version before the current one current again; returns that version';
 
+-- The command of a model's pg_cron refresh job (what autorec_schedule_refresh schedules): it
+-- names the model in full, where the job name may be cut to 63 bytes.
+CREATE FUNCTION autorec._refresh_command(model text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('CALL %I.autorec_retrain(%L)', n.nspname, model)
+      FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+     WHERE e.extname OPERATOR(pg_catalog.=) 'autorec'
+$$;
+COMMENT ON FUNCTION autorec._refresh_command(text) IS
+    'the command of the pg_cron job that refreshes a model (CALL <schema>.autorec_retrain(<model>))';
+
 -- Removes the pg_cron jobs autorec_schedule_refresh made for a model (named
 -- autorec_refresh_<model>) that the caller can see in this database: its own, every role's
 -- for a superuser (pg_cron's row security on cron.job); returns how many. Nothing without
@@ -839,10 +850,12 @@ BEGIN
     IF NOT has_schema_privilege('cron', 'USAGE') THEN
         RETURN 0;
     END IF;
-    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names).
+    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names); the
+    -- command names the model in full, so a model whose name shares the first 47 bytes keeps
+    -- its job.
     FOR job, job_name, owner_name IN EXECUTE
-        'SELECT jobid, jobname, username FROM cron.job WHERE jobname = $1::name AND database = current_database() ORDER BY jobid'
-        USING 'autorec_refresh_' || model
+        'SELECT jobid, jobname, username FROM cron.job WHERE jobname = $1::name AND command = $2 AND database = current_database() ORDER BY jobid'
+        USING 'autorec_refresh_' || model, autorec._refresh_command(model)
     LOOP
         EXECUTE 'SELECT cron.unschedule($1)' USING job;
         RAISE NOTICE 'removed pg_cron job % (%, role %) that refreshed model "%"',
@@ -968,10 +981,7 @@ BEGIN
     -- One job per model and role, named after the model: scheduling again changes the schedule.
     -- It runs as the calling role, in this database (pg_cron's database).
     EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
-      USING 'autorec_refresh_' || model, schedule,
-            format('CALL %I.autorec_retrain(%L)',
-                   (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                     WHERE e.extname = 'autorec'), model);
+      USING 'autorec_refresh_' || model, schedule, autorec._refresh_command(model);
     RETURN job;
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_schedule_refresh(text, text) IS
@@ -980,7 +990,7 @@ COMMENT ON FUNCTION @extschema@.autorec_schedule_refresh(text, text) IS
 CREATE FUNCTION @extschema@.autorec_unschedule_refresh(model text) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    found_job boolean;
+    job bigint;
 BEGIN
     -- A job left behind by a dropped model can still be removed (pg_cron only lets a role
     -- remove its own jobs).
@@ -988,13 +998,14 @@ BEGIN
         PERFORM autorec._check_owner(model);
     END IF;
     PERFORM autorec._require_pg_cron();
-    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names).
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1::name AND username = current_user)'
-       INTO found_job USING 'autorec_refresh_' || model;
-    IF NOT found_job THEN
+    -- $1::name: pg_cron stores job names as name, cut to 63 bytes (long model names); the
+    -- command names the model in full (another model may share the first 47 bytes).
+    EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1::name AND command = $2 AND username = current_user'
+       INTO job USING 'autorec_refresh_' || model, autorec._refresh_command(model);
+    IF job IS NULL THEN
         RETURN false;
     END IF;
-    EXECUTE 'SELECT cron.unschedule($1)' USING 'autorec_refresh_' || model;
+    EXECUTE 'SELECT cron.unschedule($1)' USING job;
     RETURN true;
 END $$;
 COMMENT ON FUNCTION @extschema@.autorec_unschedule_refresh(text) IS

@@ -54,7 +54,9 @@ extern "C" PGDLLEXPORT Datum autorec_drop_extension_guard(PG_FUNCTION_ARGS) {
       SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
   char* size = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
   if (models > 0) {
-    char* size_copy = pstrdup(size ? size : "?");  // SPI_finish frees SPI's memory
+    // SPI_getvalue's result lives in SPI's memory, which SPI_finish frees: copy it out first.
+    char size_copy[64];
+    strlcpy(size_copy, size ? size : "?", sizeof size_copy);
     SPI_finish();
     ereport(ERROR,
             (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian package end to end: builds it out of tree (test/package/build.sh), checks what it
 # holds (every sql/autorec--*.sql, the control file, a stripped autorec.so; the version agrees
-# with autorec.control and META.json), installs it in place of the build's files and runs the
+# with autorec.control and META.json; being the portable build, no AVX outside the dispatched
+# kernels and no compiler warning), installs it in place of the build's files and runs the
 # regression suite (test/sql, expected/) on a fresh cluster, checking that the server maps the
 # packaged autorec.so. Afterwards the package is removed and the files installed before (the
 # build's) are put back, so later suites find the system as they left it.
@@ -46,6 +47,21 @@ if [ -f "$so" ]; then
   if readelf -S "$so" | grep -q '\.debug_info'; then problem "autorec.so is not stripped"; fi
   echo "autorec.so: $(stat -c %s "$so") bytes; package: $(stat -c %s "$deb") bytes"
 fi
+# The package is the portable build (make OPTFLAGS="", debian/rules): objdump of its library,
+# no AVX (nor anything newer than x86-64) outside the dispatched kernels, and a quiet build.
+if [ -f "$so" ]; then
+  log "instructions in the packaged autorec.so"
+  bash "$ROOT/test/portable/isa_count.sh" "$so" | tee "$WORK/isa_count.txt" ||
+    problem "instructions beyond x86-64 outside the dispatched kernels (test/portable/isa_count.sh)"
+  if [ "$(uname -m)" = x86_64 ] && ! grep -q '^autorec_text_x86_64_v4 ' "$WORK/isa_count.txt"; then
+    problem "the dispatched kernels (section autorec_text_x86_64_v4) are missing from autorec.so"
+  fi
+fi
+if [ -f "$WORK/out/build.log" ]; then
+  warnings=$(grep -cE '\.(cpp|hpp|h):[0-9]+:[0-9]+: warning:' "$WORK/out/build.log" || true)
+  echo "compiler warnings in the package build: $warnings"
+  [ "$warnings" = 0 ] || problem "the package build printed $warnings compiler warnings"
+fi
 version=$(dpkg-deb -f "$deb" Version)
 default=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$SRC/autorec.control")
 meta=$(sed -n 's/^   "version": "\(.*\)",/\1/p' "$SRC/META.json")
@@ -77,14 +93,18 @@ restore() {
   fi
   [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
-trap restore EXIT
 
 log "installing it ${PREFIX:+into $PREFIX }in place of the build's files"
 if [ -z "$PREFIX" ] && dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q 'ok installed'; then
   $sudo dpkg --purge $PKG >/dev/null  # left by an earlier run
 fi
 installed_files >"$WORK/before.list"
-[ -s "$WORK/before.list" ] && tar -C / -cf "$WORK/before.tar" -T "$WORK/before.list"
+if [ -s "$WORK/before.list" ] && ! tar -C / -cf "$WORK/before.tar" -T "$WORK/before.list"; then
+  echo "could not save the installed files; nothing was changed"
+  exit 1
+fi
+# Only now that they are saved: from here on, whatever happens, they are put back.
+trap restore EXIT
 remove_installed
 if [ -n "$PREFIX" ]; then
   dpkg-deb -x "$deb" "$PREFIX"
