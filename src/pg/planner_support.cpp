@@ -8,8 +8,9 @@
 
 namespace {
 
-// Position of the input argument named `n` of function `funcid` among its input arguments, or -1.
-int count_argument_position(Oid funcid) {
+// Position of the input argument called `name` of function `funcid` among its input arguments,
+// or -1.
+int argument_position(Oid funcid, const char* name) {
   HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
   if (!HeapTupleIsValid(tuple)) return -1;
   bool names_null = false, modes_null = false;
@@ -21,7 +22,7 @@ int count_argument_position(Oid funcid) {
     int n_inputs = get_func_input_arg_names(names, modes_null ? PointerGetDatum(nullptr) : modes,
                                             &arg_names);
     for (int i = 0; i < n_inputs; i++) {
-      if (arg_names[i] && strcmp(arg_names[i], "n") == 0) {
+      if (arg_names[i] && strcmp(arg_names[i], name) == 0) {
         position = i;
         break;
       }
@@ -38,14 +39,15 @@ PG_FUNCTION_INFO_V1(autorec_serving_support);
 }
 
 // SUPPORT function: answers SupportRequestRows with the constant `n` argument of the call
-// (defaults are already inserted when the planner asks); NULL (the function's ROWS) otherwise.
+// (defaults are already inserted when the planner asks), or the length of a constant
+// `candidates` array when shorter; NULL (the function's ROWS) otherwise.
 extern "C" PGDLLEXPORT Datum autorec_serving_support(PG_FUNCTION_ARGS) {
   Node* request = reinterpret_cast<Node*>(PG_GETARG_POINTER(0));
   if (!IsA(request, SupportRequestRows)) PG_RETURN_POINTER(nullptr);
   SupportRequestRows* rows_request = reinterpret_cast<SupportRequestRows*>(request);
   if (!rows_request->node || !IsA(rows_request->node, FuncExpr)) PG_RETURN_POINTER(nullptr);
   FuncExpr* call = reinterpret_cast<FuncExpr*>(rows_request->node);
-  int position = count_argument_position(rows_request->funcid);
+  int position = argument_position(rows_request->funcid, "n");
   if (position < 0 || position >= list_length(call->args)) PG_RETURN_POINTER(nullptr);
   Node* arg = reinterpret_cast<Node*>(list_nth(call->args, position));
   if (!IsA(arg, Const)) PG_RETURN_POINTER(nullptr);
@@ -53,6 +55,15 @@ extern "C" PGDLLEXPORT Datum autorec_serving_support(PG_FUNCTION_ARGS) {
   if (count->constisnull || count->consttype != INT4OID) PG_RETURN_POINTER(nullptr);
   int32 n = DatumGetInt32(count->constvalue);
   if (n < 0) PG_RETURN_POINTER(nullptr);  // an error at execution; keep the default
+  // A constant list of candidate items bounds the list too.
+  int candidates = argument_position(rows_request->funcid, "candidates");
+  if (candidates >= 0 && candidates < list_length(call->args)) {
+    Node* list = reinterpret_cast<Node*>(list_nth(call->args, candidates));
+    if (IsA(list, Const) && !reinterpret_cast<Const*>(list)->constisnull) {
+      ArrayType* array = DatumGetArrayTypeP(reinterpret_cast<Const*>(list)->constvalue);
+      n = Min(n, ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)));
+    }
+  }
   rows_request->rows = static_cast<double>(n);
   PG_RETURN_POINTER(rows_request);
 }

@@ -23,6 +23,9 @@ SELECT query, pg_temp.plan_rows(query) AS estimated_rows FROM (VALUES
     ('SELECT * FROM recommend_for_ratings(ARRAY[1, 2], ARRAY[4.0, 5.0])'),
     ('SELECT * FROM similar_items(1, 4, ''ops_knn'')'),
     ('SELECT recommend(1, 5)'),
+    -- a constant candidate list shorter than n bounds the estimate; a longer one does not
+    ('SELECT * FROM recommend(1, 10, candidates => ARRAY[3, 4, 5]::bigint[])'),
+    ('SELECT * FROM recommend(1, 2, candidates => ARRAY[3, 4, 5]::bigint[])'),
     ('SELECT * FROM explain_recommendation(1, 2, ''ops_knn'')'),
     -- n from a column: the declared ROWS 10 per call
     ('SELECT r.* FROM (VALUES (2), (3)) v(k), LATERAL recommend(1, k) r')) q(query);
