@@ -113,6 +113,18 @@ q -q -c "SET client_min_messages = warning" -c "CALL autorec_train('$long', 'bas
 q -q -c "SELECT autorec_schedule_refresh('$long', '0 3 * * *')" >/dev/null
 q -q -c "SELECT autorec_drop_model('$long')" >/dev/null 2>&1
 [ -z "$(jobs)" ] || { echo "the long-named model's job stayed: $(jobs)"; exit 1; }
+# Another model whose name shares those 47 bytes: dropping or unscheduling it leaves the first
+# model's job alone (jobs are matched by their command, which names the model in full).
+twin=$(printf 'm%.0s' $(seq 1 59))x
+q -q -c "SET client_min_messages = warning" -c "CALL autorec_train('$long', 'baseline', 'cron_ratings')" \
+  -c "CALL autorec_train('$twin', 'baseline', 'cron_ratings')" \
+  -c "SELECT autorec_schedule_refresh('$long', '0 3 * * *')" >/dev/null
+[ "$(q -c "SELECT autorec_unschedule_refresh('$twin')")" = f ] || { echo "unscheduling the twin removed a job"; exit 1; }
+q -q -c "SELECT autorec_drop_model('$twin')" >/dev/null 2>&1
+[ "$(q -c "SELECT count(*) FROM cron.job WHERE command LIKE '%$long'')'")" = 1 ] ||
+  { echo "dropping the twin removed the other model's job: $(jobs)"; exit 1; }
+q -q -c "SELECT autorec_drop_model('$long')" >/dev/null 2>&1
+[ -z "$(jobs)" ] || { echo "jobs left after the twins: $(jobs)"; exit 1; }
 # Without pg_cron in the database, autorec_drop_model still works.
 q -q -c "DROP EXTENSION pg_cron" -c "SET client_min_messages = warning" \
   -c "CALL autorec_train('cron_model', 'baseline', 'cron_ratings')" -c "SELECT autorec_drop_model('cron_model')" >/dev/null
