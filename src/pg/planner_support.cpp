@@ -8,28 +8,32 @@
 
 namespace {
 
-// Position of the input argument called `name` of function `funcid` among its input arguments,
-// or -1.
-int argument_position(Oid funcid, const char* name) {
+// Positions of the input arguments `n` and `candidates` of function `funcid` among its input
+// arguments (-1 when it has none of that name), read from one catalog lookup.
+struct ArgumentPositions {
+  int n = -1;
+  int candidates = -1;
+};
+
+ArgumentPositions argument_positions(Oid funcid) {
+  ArgumentPositions positions;
   HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-  if (!HeapTupleIsValid(tuple)) return -1;
+  if (!HeapTupleIsValid(tuple)) return positions;
   bool names_null = false, modes_null = false;
   Datum names = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proargnames, &names_null);
   Datum modes = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_proargmodes, &modes_null);
-  int position = -1;
   if (!names_null) {
     char** arg_names = nullptr;
     int n_inputs = get_func_input_arg_names(names, modes_null ? PointerGetDatum(nullptr) : modes,
                                             &arg_names);
     for (int i = 0; i < n_inputs; i++) {
-      if (arg_names[i] && strcmp(arg_names[i], name) == 0) {
-        position = i;
-        break;
-      }
+      if (!arg_names[i]) continue;
+      if (strcmp(arg_names[i], "n") == 0) positions.n = i;
+      if (strcmp(arg_names[i], "candidates") == 0) positions.candidates = i;
     }
   }
   ReleaseSysCache(tuple);
-  return position;
+  return positions;
 }
 
 }  // namespace
@@ -47,7 +51,8 @@ extern "C" PGDLLEXPORT Datum autorec_serving_support(PG_FUNCTION_ARGS) {
   SupportRequestRows* rows_request = reinterpret_cast<SupportRequestRows*>(request);
   if (!rows_request->node || !IsA(rows_request->node, FuncExpr)) PG_RETURN_POINTER(nullptr);
   FuncExpr* call = reinterpret_cast<FuncExpr*>(rows_request->node);
-  int position = argument_position(rows_request->funcid, "n");
+  const ArgumentPositions positions = argument_positions(rows_request->funcid);
+  const int position = positions.n;
   if (position < 0 || position >= list_length(call->args)) PG_RETURN_POINTER(nullptr);
   Node* arg = reinterpret_cast<Node*>(list_nth(call->args, position));
   if (!IsA(arg, Const)) PG_RETURN_POINTER(nullptr);
@@ -56,7 +61,7 @@ extern "C" PGDLLEXPORT Datum autorec_serving_support(PG_FUNCTION_ARGS) {
   int32 n = DatumGetInt32(count->constvalue);
   if (n < 0) PG_RETURN_POINTER(nullptr);  // an error at execution; keep the default
   // A constant list of candidate items bounds the list too.
-  int candidates = argument_position(rows_request->funcid, "candidates");
+  const int candidates = positions.candidates;
   if (candidates >= 0 && candidates < list_length(call->args)) {
     Node* list = reinterpret_cast<Node*>(list_nth(call->args, candidates));
     if (IsA(list, Const) && !reinterpret_cast<Const*>(list)->constisnull) {
